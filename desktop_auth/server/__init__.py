@@ -1,0 +1,1 @@
+"""The reference OAuth 2 / OpenID Connect identity server."""
