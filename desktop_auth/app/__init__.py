@@ -1,0 +1,1 @@
+"""The reference desktop app: what `desktop-auth` and `python main.py` start."""

@@ -1,0 +1,69 @@
+"""Command line and start-up of the reference desktop app (`desktop-auth`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+APP_NAME = "desktop-auth"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `desktop-auth` command line, as documented in DESIGN.md."""
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Sign in to an OAuth 2 / OpenID Connect identity server from the desktop.",
+    )
+    parser.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="identity server to sign in to; without it the bundled server is started "
+        "on 127.0.0.1 with demo accounts",
+    )
+    parser.add_argument(
+        "--client-id", metavar="ID", help="OAuth client id registered for this app"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        help="where the activity log and settings live "
+        "(default: $DESKTOP_AUTH_DATA_DIR, else the platform's user data dir)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        type=Path,
+        help="trust the CA certificates in this PEM file instead of the system's",
+    )
+    parser.add_argument(
+        "--permissions",
+        metavar="TOML",
+        type=Path,
+        help="roles-to-permissions policy to use instead of the bundled one",
+    )
+    parser.add_argument(
+        "--allow-password-grant",
+        action="store_true",
+        help="allow the legacy password grant when the server offers no native sign-in",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the desktop app; returns the Qt event loop's exit code."""
+    build_parser().parse_args(argv)
+
+    # Qt is imported only once the command line is valid, so --help and usage errors stay fast.
+    from PyQt5.QtWidgets import QApplication
+
+    from desktop_auth.app.placeholder_window import PlaceholderWindow
+
+    # Qt gets only the program name: every option is ours, and argparse has checked them.
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    window = PlaceholderWindow()
+    window.show()
+    return app.exec_()

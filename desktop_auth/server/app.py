@@ -1,0 +1,90 @@
+"""The Flask app factory: one place where the server's parts are created and wired."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from desktop_auth.securefiles import ensure_private_dir
+from desktop_auth.server.authorization_server import create_authorization_server
+from desktop_auth.server.config import ServerConfig
+from desktop_auth.server.db import Database
+from desktop_auth.server.keys import load_or_create_keys
+from desktop_auth.server.migrations import upgrade
+from desktop_auth.server.outbox import OutboxWorker
+from desktop_auth.server.passwords import PasswordHashing
+from desktop_auth.server.receivers import connect_default_receivers
+from desktop_auth.server.secret_key import load_or_create_secret_key
+from desktop_auth.server.state import EXTENSION, ServerState
+from desktop_auth.server.throttle import Throttle
+from desktop_auth.server.views import authorize, discovery, oauth
+
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+
+def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
+    """Build the server for ``config``; the outbox worker starts now or on the first request."""
+    ensure_private_dir(config.data_dir)
+    db = Database(config.resolved_database_url)
+    if migrate:
+        upgrade(db.engine, lock_dir=config.data_dir)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=load_or_create_secret_key(config.data_dir),
+        SESSION_COOKIE_NAME="desktop_auth_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.issuer.startswith("https://"),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        OAUTH2_SCOPES_SUPPORTED=discovery.SCOPES,
+    )
+    if config.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
+        )
+
+    state = ServerState(
+        config=config,
+        db=db,
+        keys=load_or_create_keys(config.data_dir),
+        passwords=PasswordHashing(),
+        throttle=Throttle(config),
+        outbox=OutboxWorker(app, db, config),
+    )
+    app.extensions[EXTENSION] = state
+    state.oauth = create_authorization_server(app)
+    connect_default_receivers(app)
+
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(oauth.bp)
+    app.register_blueprint(authorize.bp)
+
+    @app.before_request
+    def _start_worker() -> None:
+        state.ensure_worker()
+
+    @app.teardown_appcontext
+    def _end_session(exc: BaseException | None) -> None:
+        db.scoped.remove()
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if config.issuer.startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    if start_worker:
+        state.ensure_worker()
+    return app
+
+
+def shutdown(app: Flask) -> None:
+    """Stop the outbox worker and release the database."""
+    state: ServerState = app.extensions[EXTENSION]
+    state.outbox.stop()
+    state.db.dispose()

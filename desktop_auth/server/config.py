@@ -1,0 +1,89 @@
+"""Server configuration: one frozen object, read from the data dir and the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_auth.securefiles import ensure_private_dir, write_private_file
+
+CONFIG_FILE = "server.json"
+DATABASE_FILE = "server.sqlite3"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything the identity server needs to know; tests build it directly."""
+
+    data_dir: Path
+    issuer: str = "http://127.0.0.1:8765"
+    database_url: str = ""
+    # Lifetimes, in seconds.
+    code_lifetime: int = 60
+    access_token_lifetime: int = 600
+    id_token_lifetime: int = 600
+    refresh_token_lifetime: int = 30 * 24 * 3600
+    # Throttling (ASVS 2.2.1): per account name and per client address.
+    account_free_failures: int = 5
+    account_base_delay: float = 1.0
+    account_max_delay: float = 3600.0
+    account_max_failures_per_hour: int = 100
+    ip_max_failures: int = 100
+    ip_window: int = 15 * 60
+    # Outbox delivery of login side effects.
+    outbox_poll_interval: float = 0.5
+    outbox_lease: float = 60.0
+    outbox_max_attempts: int = 12
+    outbox_retry_base: float = 1.0
+    outbox_retry_max: float = 300.0
+    webhook_timeout: float = 5.0
+    # Trust X-Forwarded-For / -Proto from this many proxies (0: none).
+    trusted_proxies: int = 0
+    mail_from: str = "desktop-auth <no-reply@localhost>"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILE}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def with_issuer(self, issuer: str) -> ServerConfig:
+        return replace(self, issuer=issuer.rstrip("/"))
+
+
+def load_config(data_dir: Path, **overrides: Any) -> ServerConfig:
+    """Read ``server.json`` in ``data_dir`` (if any), then ``$DATABASE_URL``, then overrides."""
+    data_dir = Path(data_dir).resolve()
+    values: dict[str, Any] = {}
+    path = data_dir / CONFIG_FILE
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(stored, dict):
+            raise ValueError(f"{path} must hold a JSON object")
+        known = set(ServerConfig.__dataclass_fields__) - {"data_dir"}
+        values.update({k: v for k, v in stored.items() if k in known})
+    if os.environ.get("DATABASE_URL"):
+        values["database_url"] = os.environ["DATABASE_URL"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    config = ServerConfig(data_dir=data_dir, **values)
+    return config.with_issuer(config.issuer)
+
+
+def save_config(config: ServerConfig) -> None:
+    """Write the settings that differ from the defaults to ``server.json`` (0600)."""
+    ensure_private_dir(config.data_dir)
+    defaults = asdict(ServerConfig(data_dir=config.data_dir))
+    current = asdict(config)
+    changed = {
+        k: v for k, v in current.items() if k not in ("data_dir", "database_url") and v != defaults[k]
+    }
+    changed["issuer"] = config.issuer
+    write_private_file(
+        config.data_dir / CONFIG_FILE, (json.dumps(changed, indent=2, sort_keys=True) + "\n").encode()
+    )

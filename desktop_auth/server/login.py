@@ -1,0 +1,96 @@
+"""Checking a username and password: throttling, constant-time verify, rehash, side effects."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from desktop_auth.server import outbox
+from desktop_auth.server.models import User, utcnow
+from desktop_auth.server.state import ServerState
+
+MAX_USERNAME_LENGTH = 150
+
+
+def account_key(username: str) -> str:
+    """The form a username is looked up and throttled by."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+class SignInRefused(Exception):  # noqa: N818 - it is an outcome, not a malfunction
+    """Base of the two refusals; neither message says whether the account exists."""
+
+
+class CredentialsRejected(SignInRefused):
+    pass
+
+
+class Throttled(SignInRefused):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Attempt:
+    username: str
+    password: str
+    client_id: str
+    ip: str
+    method: str  # "challenge", "password", "browser"
+
+    def __repr__(self) -> str:
+        return f"Attempt(username={self.username!r}, client_id={self.client_id!r}, method={self.method!r})"
+
+
+def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
+    """Return the user if the password is right; record the outcome in ``session``.
+
+    On success the caller adds what it issues (a code, tokens) to ``session`` and commits,
+    so the sign-in, its audit event and its other side effects commit together. On refusal
+    this function commits the failure itself and raises.
+    """
+    key = account_key(attempt.username)[:MAX_USERNAME_LENGTH]
+    now = utcnow()
+    # Phase 1, a short transaction: is this name or address throttled, and who is it?
+    wait = state.throttle.retry_after(session, key, attempt.ip, now)
+    user = session.scalar(select(User).where(User.username_key == key)) if wait is None else None
+    session.commit()
+    if wait is not None:
+        raise Throttled(wait)
+    # Phase 2, outside any transaction: the slow hash (the same work for unknown users).
+    if user is None:
+        state.passwords.burn_time(attempt.password)
+        ok = False
+    else:
+        ok = state.passwords.verify(user.password_hash, attempt.password) and not user.disabled
+    payload = {"username": attempt.username[:MAX_USERNAME_LENGTH], "client_id": attempt.client_id,
+               "ip": attempt.ip, "method": attempt.method}
+    # Phase 3: record the outcome.
+    if not ok or user is None:
+        state.throttle.record_failure(session, key, attempt.ip, now)
+        outbox.record(session, "login_failed", payload, now)
+        session.commit()
+        state.outbox.wake()
+        raise CredentialsRejected()
+    state.throttle.record_success(session, key)
+    if state.passwords.needs_rehash(user.password_hash):
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(password_hash=state.passwords.hash(attempt.password))
+        )
+    first = session.execute(
+        update(User).where(User.id == user.id, User.first_login_at.is_(None)).values(first_login_at=now)
+    )
+    payload.update(
+        username=user.username,
+        user_id=user.id,
+        sub=user.subject,
+        first_login=getattr(first, "rowcount", 0) == 1,
+    )
+    outbox.record(session, "user_logged_in", payload, now)
+    return user

@@ -1,0 +1,48 @@
+"""The per-app server state (config, database, keys, throttle, outbox) kept on the Flask app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from desktop_auth.server.config import ServerConfig
+from desktop_auth.server.db import Database
+from desktop_auth.server.keys import SigningKeys
+from desktop_auth.server.outbox import OutboxWorker
+from desktop_auth.server.passwords import PasswordHashing
+from desktop_auth.server.throttle import Throttle
+
+EXTENSION = "desktop_auth"
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    db: Database
+    keys: SigningKeys
+    passwords: PasswordHashing
+    throttle: Throttle
+    outbox: OutboxWorker
+    # Authlib's AuthorizationServer, set by the app factory once the state exists.
+    oauth: Any = None
+    worker_pid: int = field(default=0)
+
+    def commit(self) -> None:
+        """Commit the request's transaction and let the outbox worker deliver at once."""
+        self.db.scoped.commit()
+        self.outbox.wake()
+
+    def ensure_worker(self) -> None:
+        """Start the outbox worker in this process (after a fork, gunicorn workers need one)."""
+        if self.worker_pid != os.getpid() or not self.outbox.running:
+            self.worker_pid = os.getpid()
+            self.outbox.start()
+
+
+def server_state(app: Flask | None = None) -> ServerState:
+    target = app if app is not None else current_app
+    state: ServerState = target.extensions[EXTENSION]
+    return state

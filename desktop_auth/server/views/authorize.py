@@ -1,0 +1,109 @@
+"""The browser sign-in page of the authorization code flow (CSRF-protected, no framing)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import Blueprint, Response, make_response, render_template, request, session
+from flask.typing import ResponseReturnValue
+
+from desktop_auth.server.authorization_server import client_ip
+from desktop_auth.server.errors import CREDENTIALS_MESSAGE
+from desktop_auth.server.login import Attempt, CredentialsRejected, Throttled, sign_in
+from desktop_auth.server.state import server_state
+
+bp = Blueprint("authorize", __name__)
+
+CSRF_KEY = "csrf_token"
+
+
+def _csrf_token() -> str:
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get(CSRF_KEY, "")
+    expected = session.get(CSRF_KEY)
+    return isinstance(expected, str) and bool(sent) and secrets.compare_digest(sent, expected)
+
+
+def _page(status: int, grant: Any = None, **context: Any) -> Response:
+    response = make_response(
+        render_template(
+            "login.html",
+            client_id=grant.client.client_id if grant is not None else None,
+            csrf_token=_csrf_token(),
+            issuer=server_state().config.issuer,
+            **context,
+        ),
+        status,
+    )
+    if grant is not None:
+        # Chrome applies form-action to the redirect after the POST: allow the client's origin.
+        parts = urlsplit(grant.redirect_uri)
+        response.headers["Content-Security-Policy"] = (
+            response.headers["Content-Security-Policy"]
+            + f"; form-action 'self' {parts.scheme}://{parts.netloc}"
+        )
+    return response
+
+
+def _validate() -> Any:
+    """The consent grant for this request, or an error response (redirected when safe)."""
+    oauth = server_state().oauth
+    try:
+        return oauth.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return oauth.handle_error_response(request, error)
+        # Never redirect to an unverified redirect_uri: show the error here instead.
+        return _page(400, fatal=error.description or error.error)
+
+
+@bp.get("/authorize")
+def authorize_form() -> ResponseReturnValue:
+    grant = _validate()
+    if isinstance(grant, Response):
+        return grant
+    return _page(200, grant, username=request.args.get("login_hint", ""))
+
+
+@bp.post("/authorize")
+def authorize_submit() -> ResponseReturnValue:
+    state = server_state()
+    if not _csrf_ok():
+        return _page(400, fatal="The form expired. Go back to the application and start again.")
+    grant = _validate()
+    if isinstance(grant, Response):
+        return grant
+    if request.form.get("action") == "cancel":
+        return state.oauth.create_authorization_response(grant_user=None, grant=grant)
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    if not username or not password:
+        return _page(400, grant, username=username, error="Enter your username and password.")
+    attempt = Attempt(username, password, grant.client.client_id, client_ip(), "browser")
+    try:
+        user = sign_in(state, state.db.scoped, attempt)
+    except Throttled as exc:
+        response = _page(
+            429,
+            grant,
+            username=username,
+            error=f"Too many failed attempts. Try again in {exc.retry_after} seconds.",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except CredentialsRejected:
+        return _page(401, grant, username=username, error=CREDENTIALS_MESSAGE)
+    response = state.oauth.create_authorization_response(grant_user=user, grant=grant)
+    state.commit()
+    session.pop(CSRF_KEY, None)
+    return response
