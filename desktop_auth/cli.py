@@ -162,7 +162,7 @@ def _describe_network_error(exc: BaseException) -> str:
         return "connection refused (is the server running, and on that port?)"
     if isinstance(cause, socket.gaierror):
         return "host name not found"
-    if isinstance(cause, TimeoutError | socket.timeout):
+    if isinstance(cause, TimeoutError):
         return f"no answer within {TIMEOUT_SECONDS:g} s"
     text = str(cause)
     # urllib3 prefixes "<connection object>: " to the useful part.
@@ -214,7 +214,8 @@ def fetch_discovery(session: requests.Session, url: str) -> dict[str, Any]:
                     )
     except requests.exceptions.SSLError as exc:
         raise CliError(
-            f"TLS error talking to {host}: {_describe_tls_error(exc)}. If the server uses a "
+            f"TLS error talking to {host}: {_describe_tls_error(exc).rstrip('.')}. "
+            "If the server uses a "
             "private CA, pass its certificate with --ca-bundle",
             EXIT_FAILURE,
         ) from exc

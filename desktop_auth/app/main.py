@@ -22,9 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="identity server to sign in to; without it the bundled server is started "
         "on 127.0.0.1 with demo accounts",
     )
-    parser.add_argument(
-        "--client-id", metavar="ID", help="OAuth client id registered for this app"
-    )
+    parser.add_argument("--client-id", metavar="ID", help="OAuth client id registered for this app")
     parser.add_argument(
         "--data-dir",
         metavar="DIR",

@@ -75,15 +75,20 @@ def load_config(data_dir: Path, **overrides: Any) -> ServerConfig:
     return config.with_issuer(config.issuer)
 
 
-def save_config(config: ServerConfig) -> None:
-    """Write the settings that differ from the defaults to ``server.json`` (0600)."""
+def save_config(config: ServerConfig, store_issuer: bool = True) -> None:
+    """Write the settings that differ from the defaults to ``server.json`` (0600).
+
+    Without a stored issuer, ``run`` uses ``http://HOST:PORT`` of wherever it listens.
+    """
     ensure_private_dir(config.data_dir)
     defaults = asdict(ServerConfig(data_dir=config.data_dir))
     current = asdict(config)
     changed = {
         k: v for k, v in current.items() if k not in ("data_dir", "database_url") and v != defaults[k]
     }
-    changed["issuer"] = config.issuer
+    changed.pop("issuer", None)
+    if store_issuer:
+        changed["issuer"] = config.issuer
     write_private_file(
         config.data_dir / CONFIG_FILE, (json.dumps(changed, indent=2, sort_keys=True) + "\n").encode()
     )

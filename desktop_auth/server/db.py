@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+def _precreate_private(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal and -shm files copy the mode)."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _precreate_private(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLite take its write lock at BEGIN, so two writers queue rather than deadlock.

@@ -1,0 +1,372 @@
+"""desktop-auth-server: initialise, administer and run the reference identity server."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from desktop_auth.server.config import CONFIG_FILE, load_config, save_config
+from desktop_auth.server.wsgi import DATA_DIR_ENV
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+NATIVE_CLIENT_ID = "desktop-auth"
+NATIVE_REDIRECT_URI = "http://127.0.0.1/callback"
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-auth-server", description="The desktop-auth reference identity server."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get(DATA_DIR_ENV),
+        help=f"server data directory (default: ${DATA_DIR_ENV})",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create the database, keys and the desktop-auth client")
+    init.add_argument("--issuer", help="public URL of the server (default http://HOST:PORT of run)")
+
+    user = commands.add_parser("user", help="manage accounts").add_subparsers(
+        dest="user_command", required=True, metavar="ACTION"
+    )
+    add = user.add_parser("add", help="create an account")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--roles", default="", help="comma-separated roles, e.g. admin,editor")
+    add.add_argument("--email")
+    add.add_argument("--display-name")
+    user.add_parser("list", help="list accounts")
+    for action, text in (("show", "show one account"), ("disable", "disable an account")):
+        user.add_parser(action, help=text).add_argument("name")
+    roles = user.add_parser("roles", help="replace an account's roles")
+    roles.add_argument("name")
+    roles.add_argument("roles", help="comma-separated roles (empty string for none)")
+    passwd = user.add_parser("passwd", help="set an account's password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    client = commands.add_parser("client", help="manage OAuth clients").add_subparsers(
+        dest="client_command", required=True, metavar="ACTION"
+    )
+    cadd = client.add_parser("add", help="register a client")
+    cadd.add_argument("client_id")
+    cadd.add_argument("--redirect-uri", action="append", default=[], help="may be repeated")
+    cadd.add_argument("--allow-password-grant", action="store_true")
+    cadd.add_argument(
+        "--confidential", action="store_true", help="give it a secret (printed once), e.g. an API"
+    )
+    client.add_parser("list", help="list clients")
+
+    hooks = commands.add_parser("webhook", help="manage webhooks").add_subparsers(
+        dest="webhook_command", required=True, metavar="ACTION"
+    )
+    hooks.add_parser("add", help="add a URL; prints its signing secret once").add_argument("url")
+    hooks.add_parser("remove", help="remove a URL").add_argument("url")
+    hooks.add_parser("list", help="list URLs")
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION"
+    )
+    audit.add_parser("export", help="print the audit trail as JSON lines")
+
+    run = commands.add_parser("run", help="serve with waitress")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    run.add_argument("--threads", type=int, default=8)
+    return parser
+
+
+def _read_password(from_stdin: bool, confirm: bool = True) -> str:
+    if from_stdin:
+        value = sys.stdin.readline()
+        return value[:-1] if value.endswith("\n") else value
+    if not sys.stdin.isatty():
+        raise CommandError("No terminal to ask for the password: use --password-stdin.", EXIT_USAGE)
+    first = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat password: ") != first:
+        raise CommandError("The passwords do not match.", EXIT_USAGE)
+    return first
+
+
+def _state_for(data_dir: Path) -> Any:
+    from desktop_auth.server.app import create_app
+    from desktop_auth.server.state import server_state
+
+    if not (data_dir / CONFIG_FILE).exists():
+        raise CommandError(
+            f"{data_dir} is not initialised: run 'desktop-auth-server --data-dir {data_dir} init'."
+        )
+    return server_state(create_app(load_config(data_dir), start_worker=False))
+
+
+def _deliver_pending(state: Any) -> None:
+    """Run the effects a CLI command recorded (audit of user_created, webhooks) before exiting."""
+    state.outbox.deliver_due()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from desktop_auth.server.app import create_app
+    from desktop_auth.server.models import Client
+    from desktop_auth.server.state import server_state
+
+    data_dir: Path = args.data_dir
+    existing = (data_dir / CONFIG_FILE).exists()
+    config = load_config(data_dir, issuer=args.issuer)
+    if args.issuer:
+        _check_issuer(args.issuer)
+    if not existing or args.issuer:
+        save_config(config, store_issuer=bool(args.issuer))
+    state = server_state(create_app(config, start_worker=False))
+    with state.db.session() as session:
+        if session.scalar(select(Client).where(Client.client_id == NATIVE_CLIENT_ID)) is None:
+            session.add(
+                Client(
+                    client_id=NATIVE_CLIENT_ID,
+                    redirect_uris=[NATIVE_REDIRECT_URI],
+                    allow_password_grant=False,
+                    first_party=True,
+                )
+            )
+    print(f"{'Already initialised' if existing else 'Initialised'}: {data_dir}")
+    print(f"Issuer: {config.issuer if args.issuer else 'http://HOST:PORT given to run'}")
+    print(f"Native client: {NATIVE_CLIENT_ID} (redirect {NATIVE_REDIRECT_URI}, any port)")
+    return EXIT_OK
+
+
+def _check_issuer(issuer: str) -> None:
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CommandError(f"--issuer must be an http(s) URL, not {issuer!r}.", EXIT_USAGE)
+    if parts.query or parts.fragment:
+        raise CommandError("--issuer must not have a query or fragment.", EXIT_USAGE)
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from desktop_auth.server.accounts import (
+        create_user,
+        find_user,
+        parse_roles,
+        set_password,
+    )
+    from desktop_auth.server.models import User
+
+    state = _state_for(args.data_dir)
+    action = args.user_command
+    with state.db.session() as session:
+        if action == "add":
+            password = _read_password(args.password_stdin)
+            user = create_user(
+                session, state.passwords, args.name, password,
+                roles=parse_roles(args.roles), email=args.email, display_name=args.display_name,
+            )
+            print(f"Created user {user.username!r} with roles {', '.join(user.roles) or '(none)'}.")
+        elif action == "list":
+            for user in session.scalars(select(User).order_by(User.username_key)):
+                flag = " (disabled)" if user.disabled else ""
+                print(f"{user.username}\t{','.join(user.roles)}{flag}")
+        elif action == "show":
+            user = find_user(session, args.name)
+            print(json.dumps(_user_json(user), indent=2))
+        elif action == "roles":
+            user = find_user(session, args.name)
+            user.roles = parse_roles(args.roles)
+            print(f"{user.username}: roles {', '.join(user.roles) or '(none)'}.")
+        elif action == "disable":
+            from desktop_auth.server.tokens import revoke_family
+            from desktop_auth.server.models import Token
+
+            user = find_user(session, args.name)
+            user.disabled = True
+            for family in set(session.scalars(select(Token.family_id).where(Token.user_id == user.id))):
+                revoke_family(session, family)
+            print(f"Disabled {user.username!r} and revoked its tokens.")
+        elif action == "passwd":
+            find_user(session, args.name)
+            set_password(session, state.passwords, args.name, _read_password(args.password_stdin))
+            print(f"Password changed for {args.name!r}.")
+    _deliver_pending(state)
+    return EXIT_OK
+
+
+def _user_json(user: Any) -> dict[str, Any]:
+    def ts(value: Any) -> str | None:
+        return value.isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "username": user.username,
+        "sub": user.subject,
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": user.roles,
+        "disabled": user.disabled,
+        "created_at": ts(user.created_at),
+        "last_login_at": ts(user.last_login_at),
+    }
+
+
+def cmd_client(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from desktop_auth.server.hashing import digest, new_secret
+    from desktop_auth.server.models import Client, _without_loopback_port
+
+    state = _state_for(args.data_dir)
+    with state.db.session() as session:
+        if args.client_command == "list":
+            for c in session.scalars(select(Client).order_by(Client.client_id)):
+                kind = "public" if c.is_public else "confidential"
+                grants = " password-grant" if c.allow_password_grant else ""
+                print(f"{c.client_id}\t{kind}{grants}\t{' '.join(c.redirect_uris)}")
+            return EXIT_OK
+        for uri in args.redirect_uri:
+            parts = urlsplit(uri)
+            if parts.scheme == "http" and _without_loopback_port(uri) is None:
+                raise CommandError(f"{uri}: http:// redirect URIs must be loopback (127.0.0.1 or [::1]).", EXIT_USAGE)
+            if not parts.scheme or parts.fragment:
+                raise CommandError(f"{uri}: a redirect URI needs a scheme and no fragment.", EXIT_USAGE)
+        if session.scalar(select(Client.id).where(Client.client_id == args.client_id)) is not None:
+            raise CommandError(f"A client {args.client_id!r} already exists.")
+        secret = new_secret() if args.confidential else None
+        session.add(
+            Client(
+                client_id=args.client_id,
+                client_secret_hash=digest(secret) if secret else None,
+                redirect_uris=args.redirect_uri or [NATIVE_REDIRECT_URI],
+                allow_password_grant=args.allow_password_grant,
+                first_party=True,
+            )
+        )
+    print(f"Registered client {args.client_id!r}.")
+    if secret:
+        print(f"Client secret (shown once, store it now): {secret}")
+    return EXIT_OK
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    from sqlalchemy import delete, select
+
+    from desktop_auth.server.hashing import new_secret
+    from desktop_auth.server.models import Webhook
+
+    state = _state_for(args.data_dir)
+    with state.db.session() as session:
+        if args.webhook_command == "list":
+            for hook in session.scalars(select(Webhook).order_by(Webhook.id)):
+                print(hook.url)
+        elif args.webhook_command == "add":
+            parts = urlsplit(args.url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise CommandError(f"{args.url!r} is not an http(s) URL.", EXIT_USAGE)
+            if session.scalar(select(Webhook.id).where(Webhook.url == args.url)) is not None:
+                raise CommandError(f"{args.url} is already a webhook.")
+            secret = new_secret()
+            session.add(Webhook(url=args.url, secret=secret))
+            print(f"Added webhook {args.url}.")
+            print(f"Signing secret (shown once): {secret}")
+        else:
+            removed = session.execute(delete(Webhook).where(Webhook.url == args.url))
+            if not getattr(removed, "rowcount", 0):
+                raise CommandError(f"{args.url} is not a webhook.")
+            print(f"Removed webhook {args.url}.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from desktop_auth.server.models import AuditEntry
+
+    state = _state_for(args.data_dir)
+    _deliver_pending(state)
+    with state.db.session() as session:
+        for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.ts, AuditEntry.id)):
+            print(entry.as_json())
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
+    from desktop_auth.server.serve import ServedApp
+
+    data_dir: Path = args.data_dir
+    if not (data_dir / CONFIG_FILE).exists():
+        raise CommandError(
+            f"{data_dir} is not initialised: run 'desktop-auth-server --data-dir {data_dir} init'."
+        )
+    config = load_config(data_dir)
+    fixed = _stored_issuer(data_dir) is not None
+    try:
+        served = ServedApp(config, host=args.host, port=args.port, threads=args.threads, fixed_issuer=fixed)
+    except OSError as exc:
+        raise CommandError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
+    signal.signal(signal.SIGTERM, lambda *_: served.stop())
+    print(f"desktop-auth-server: serving {served.url} (issuer {served.issuer})", flush=True)
+    try:
+        served.serve()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _stored_issuer(data_dir: Path) -> str | None:
+    stored = json.loads((data_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    issuer = stored.get("issuer") if isinstance(stored, dict) else None
+    return str(issuer) if issuer else None
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "user": cmd_user,
+    "client": cmd_client,
+    "webhook": cmd_webhook,
+    "audit": cmd_audit,
+    "run": cmd_run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.data_dir is None:
+        parser.error(f"--data-dir is required (or set ${DATA_DIR_ENV})")
+    args.data_dir = Path(args.data_dir).expanduser().resolve()
+    from desktop_auth.server.accounts import AccountError
+    from desktop_auth.server.passwords import PasswordRejected
+
+    try:
+        return COMMANDS[args.command](args)
+    except CommandError as exc:
+        print(f"desktop-auth-server: {exc}", file=sys.stderr)
+        return exc.code
+    except (AccountError, PasswordRejected) as exc:
+        print(f"desktop-auth-server: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionError as exc:
+        print(f"desktop-auth-server: permission denied: {exc.filename}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
