@@ -147,12 +147,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         )
         if getattr(claimed, "rowcount", 0) == 1:
             return row
+        # The token was already exchanged: revoke everything issued from this sign-in.
         session.rollback()
         if revoke_family(session, row.family_id):
+            user = session.get(User, row.user_id)
             outbox.record(
                 session,
                 "token_revoked",
-                {"client_id": row.client_id, "user_id": row.user_id, "ip": client_ip(),
+                {"client_id": row.client_id, "user_id": row.user_id,
+                 "username": user.username if user else None, "ip": client_ip(),
                  "reason": "refresh token reuse"},
             )
         session.commit()
