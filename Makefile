@@ -1,0 +1,114 @@
+# Build, run and test desktop-auth. `make run` and `make test` are all a fresh clone needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+ARGS ?=
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+# Debian packages the tests and the app need: a virtual X server and tools to drive it,
+# a session bus with a Secret Service (keyring) implementation, and screenshots.
+TOOL_PACKAGES := xvfb xauth dbus-x11 gnome-keyring libsecret-tools xdotool imagemagick
+# What the PyQt5 wheel's bundled xcb platform plugin links against (checked with ldd on
+# PyQt5/Qt5/plugins/platforms/libqxcb.so) that a minimal Debian 12 does not have.
+QT_XCB_PACKAGES := libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+	libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-sync1 libx11-xcb1 \
+	libgl1 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+DEB_PACKAGES := $(TOOL_PACKAGES) $(QT_XCB_PACKAGES)
+
+# Installs Debian packages given as arguments when any is missing; quiet when all are present.
+# Needs root (skips with a message otherwise) and refreshes the package lists only when needed.
+define apt_install
+missing=""; \
+for pkg in $(1); do \
+	dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$pkg"; \
+done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" != 0 ]; then \
+	echo "make: missing Debian packages:$$missing"; \
+	echo "make: not root, so not installing them; run 'sudo make deps' once. Continuing."; \
+	exit 0; \
+fi; \
+echo "make: installing Debian packages:$$missing"; \
+export DEBIAN_FRONTEND=noninteractive; \
+if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then apt-get update -q; fi; \
+apt-get install -y -q --no-install-recommends $$missing \
+	|| { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }
+endef
+
+.PHONY: help venv deps run test lint bench clean distclean
+
+help:
+	@echo "make run     start the desktop app (ARGS='--issuer URL ...' to pass options)"
+	@echo "make test    run the test suite (PYTEST_ARGS='-k name' to narrow it)"
+	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make bench   run the benchmarks"
+	@echo "make venv    create .venv and install the project into it"
+	@echo "make deps    install the Debian packages the app and tests need (root)"
+	@echo "make clean   remove caches and build output (distclean also removes .venv)"
+
+venv: $(STAMP)
+
+# Debian ships venv's pip bootstrap (ensurepip) in a separate package.
+$(VENV_PYTHON):
+	@if [ -z "$(PYTHON)" ]; then echo "make: no python3.11 or python3 on PATH" >&2; exit 1; fi
+	@if command -v dpkg >/dev/null && ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+		$(call apt_install,python3-venv); \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes (new dependency, new console script).
+$(STAMP): pyproject.toml | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+deps:
+	@if ! command -v dpkg >/dev/null; then \
+		echo "make deps: not a Debian system; install the equivalents of: $(DEB_PACKAGES)"; \
+		exit 0; \
+	fi; \
+	$(call apt_install,$(DEB_PACKAGES))
+
+run: venv deps
+	$(VENV_PYTHON) main.py $(ARGS)
+
+# Tests get their own session bus (for the keyring) and a virtual display when none is set;
+# Qt itself defaults to the offscreen platform in tests/conftest.py. XDG_RUNTIME_DIR is
+# provided because Qt warns without it and the test suite fails on Qt warnings.
+test: venv deps
+	@runtime_dir=$$(mktemp -d /tmp/desktop-auth-xdg.XXXXXX); \
+	trap 'rm -rf "$$runtime_dir"' EXIT; \
+	export XDG_RUNTIME_DIR="$${XDG_RUNTIME_DIR:-$$runtime_dir}"; \
+	wrap=(); \
+	if command -v dbus-run-session >/dev/null; then wrap+=(dbus-run-session --); \
+	else echo "make test: dbus-run-session not found; keyring tests may fail"; fi; \
+	if [ -z "$${DISPLAY:-}" ]; then \
+		if command -v xvfb-run >/dev/null; then wrap+=(xvfb-run -a -s '-screen 0 1280x1024x24'); \
+		else echo "make test: no DISPLAY and no xvfb-run; tests needing X will fail"; fi; \
+	fi; \
+	"$${wrap[@]}" $(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: venv deps
+	@if [ -f benchmarks/__main__.py ]; then \
+		$(VENV_PYTHON) -m benchmarks $(BENCH_ARGS); \
+	else \
+		echo "make bench: no benchmarks yet (benchmarks/__main__.py is missing)"; \
+	fi
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
