@@ -1,0 +1,79 @@
+"""The `desktop-auth` command line, before any window exists."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from desktop_auth.app.main import build_parser
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_accepts_exactly_the_documented_options():
+    args = build_parser().parse_args(
+        [
+            "--issuer",
+            "https://id.example.com/realms/x",
+            "--client-id",
+            "my-app",
+            "--data-dir",
+            "data",
+            "--ca-bundle",
+            "ca.pem",
+            "--permissions",
+            "p.toml",
+            "--allow-password-grant",
+        ]
+    )
+    assert args.issuer == "https://id.example.com/realms/x"
+    assert args.client_id == "my-app"
+    assert args.data_dir == Path("data")
+    assert args.ca_bundle == Path("ca.pem")
+    assert args.permissions == Path("p.toml")
+    assert args.allow_password_grant is True
+
+
+def test_unknown_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--username", "alice"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --username" in capsys.readouterr().err
+
+
+def test_help_lists_the_options_without_loading_qt():
+    script = textwrap.dedent(
+        """
+        import sys
+        from desktop_auth.app.main import main
+        try:
+            main(["--help"])
+        except SystemExit as exc:
+            assert exc.code == 0, exc.code
+        print("PyQt5 loaded" if "PyQt5" in sys.modules else "PyQt5 not loaded")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    for option in ("--issuer", "--client-id", "--data-dir", "--ca-bundle", "--permissions"):
+        assert option in result.stdout
+    assert "--allow-password-grant" in result.stdout
+    assert result.stdout.rstrip().endswith("PyQt5 not loaded")
+
+
+def test_main_py_at_the_repository_root_runs_the_same_entry_point():
+    result = subprocess.run(
+        [sys.executable, "main.py", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: desktop-auth ")
