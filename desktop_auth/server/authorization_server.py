@@ -181,6 +181,12 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS  # noqa: RUF012
 
+    def authenticate_token_endpoint_client(self) -> Client:
+        # Authlib sets request.client only after authenticate_user; sign_in needs it before.
+        client: Client = super().authenticate_token_endpoint_client()
+        self.request.client = client
+        return client
+
     def authenticate_user(self, username: str, password: str) -> User:
         attempt = Attempt(username, password, self.request.client.client_id, client_ip(), "password")
         try:
