@@ -19,7 +19,9 @@ from desktop_auth.server.state import EXTENSION, ServerState
 from desktop_auth.server.throttle import Throttle
 from desktop_auth.server.views import authorize, discovery, oauth
 
-CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:

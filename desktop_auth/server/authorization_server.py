@@ -88,7 +88,8 @@ class IdTokenForCode(_IdTokenMixin, OpenIDCode):
     def exists_nonce(self, nonce: str, req: Any) -> bool:
         found = _session().scalar(
             select(AuthorizationCode.id).where(
-                AuthorizationCode.client_id == req.payload.client_id, AuthorizationCode.nonce == nonce
+                AuthorizationCode.client_id == req.payload.client_id,
+                AuthorizationCode.nonce == nonce,
             )
         )
         return found is not None
@@ -101,7 +102,7 @@ class IdTokenForOtherGrants(_IdTokenMixin, OpenIDToken):
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def save_authorization_code(self, code: str, req: Any) -> None:
         issue_code(
@@ -130,7 +131,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
@@ -143,7 +144,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         # Claim the token atomically: a second use of a spent token means it leaked.
         claimed = session.execute(
-            update(Token).where(Token.id == row.id, Token.rotated_at.is_(None)).values(rotated_at=now)
+            update(Token)
+            .where(Token.id == row.id, Token.rotated_at.is_(None))
+            .values(rotated_at=now)
         )
         if getattr(claimed, "rowcount", 0) == 1:
             return row
@@ -154,9 +157,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             outbox.record(
                 session,
                 "token_revoked",
-                {"client_id": row.client_id, "user_id": row.user_id,
-                 "username": user.username if user else None, "ip": client_ip(),
-                 "reason": "refresh token reuse"},
+                {
+                    "client_id": row.client_id,
+                    "user_id": row.user_id,
+                    "username": user.username if user else None,
+                    "ip": client_ip(),
+                    "reason": "refresh token reuse",
+                },
             )
         session.commit()
         server_state().outbox.wake()
@@ -171,15 +178,19 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         outbox.record(
             _session(),
             "token_refreshed",
-            {"client_id": refresh_token.client_id, "user_id": refresh_token.user_id,
-             "username": user.username if user else None, "ip": client_ip()},
+            {
+                "client_id": refresh_token.client_id,
+                "user_id": refresh_token.user_id,
+                "username": user.username if user else None,
+                "ip": client_ip(),
+            },
         )
 
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
     """Legacy; only for clients registered with ``--allow-password-grant``."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def authenticate_token_endpoint_client(self) -> Client:
         # Authlib sets request.client only after authenticate_user; sign_in needs it before.
@@ -188,7 +199,9 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         return client
 
     def authenticate_user(self, username: str, password: str) -> User:
-        attempt = Attempt(username, password, self.request.client.client_id, client_ip(), "password")
+        attempt = Attempt(
+            username, password, self.request.client.client_id, client_ip(), "password"
+        )
         try:
             return sign_in(server_state(), _session(), attempt)
         except Throttled as exc:
@@ -205,7 +218,9 @@ class TokenRef:
         self.kind = kind
 
     def check_client(self, client: Client) -> bool:
-        return self.row.check_client(client) or not client.is_public
+        # RFC 7009 §2.1: only the client the token was issued to may revoke it. (Resource
+        # servers introspect other clients' tokens through Introspection.check_permission.)
+        return self.row.check_client(client)
 
     def get_scope(self) -> str:
         return self.row.scope
@@ -236,7 +251,7 @@ def find_token(token_string: str, hint: str | None) -> TokenRef | None:
 
 
 class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS  # noqa: RUF012
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRef | None:
         return find_token(token_string, token_type_hint)
@@ -262,9 +277,13 @@ class Revocation(RevocationEndpoint):
             outbox.record(
                 session,
                 "token_revoked",
-                {"client_id": token.row.client_id, "user_id": token.row.user_id,
-                 "username": user.username if user else None, "ip": client_ip(),
-                 "reason": f"{token.kind} revoked by client"},
+                {
+                    "client_id": token.row.client_id,
+                    "user_id": token.row.user_id,
+                    "username": user.username if user else None,
+                    "ip": client_ip(),
+                    "reason": f"{token.kind} revoked by client",
+                },
             )
 
 
@@ -322,7 +341,8 @@ def create_authorization_server(app: Flask) -> AuthorizationServer:
     server.init_app(app, query_client=query_client)
     server.register_token_generator("default", TokenIssuer(server_state(app)))
     server.register_grant(
-        AuthorizationCodeGrant, [S256CodeChallenge(required=True), IdTokenForCode(require_nonce=False)]
+        AuthorizationCodeGrant,
+        [S256CodeChallenge(required=True), IdTokenForCode(require_nonce=False)],
     )
     server.register_grant(RefreshTokenGrant, [IdTokenForOtherGrants()])
     server.register_grant(PasswordGrant, [IdTokenForOtherGrants()])

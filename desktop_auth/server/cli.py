@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from desktop_auth.server.config import CONFIG_FILE, load_config, save_config
+from desktop_auth.server.config import CONFIG_FILE, load_config, save_config, stored_issuer
 from desktop_auth.server.wsgi import DATA_DIR_ENV
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -59,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     roles.add_argument("roles", help="comma-separated roles (empty string for none)")
     passwd = user.add_parser("passwd", help="set an account's password")
     passwd.add_argument("name")
-    passwd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
 
     client = commands.add_parser("client", help="manage OAuth clients").add_subparsers(
         dest="client_command", required=True, metavar="ACTION"
@@ -176,8 +179,13 @@ def cmd_user(args: argparse.Namespace) -> int:
         if action == "add":
             password = _read_password(args.password_stdin)
             user = create_user(
-                session, state.passwords, args.name, password,
-                roles=parse_roles(args.roles), email=args.email, display_name=args.display_name,
+                session,
+                state.passwords,
+                args.name,
+                password,
+                roles=parse_roles(args.roles),
+                email=args.email,
+                display_name=args.display_name,
             )
             print(f"Created user {user.username!r} with roles {', '.join(user.roles) or '(none)'}.")
         elif action == "list":
@@ -192,12 +200,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             user.roles = parse_roles(args.roles)
             print(f"{user.username}: roles {', '.join(user.roles) or '(none)'}.")
         elif action == "disable":
-            from desktop_auth.server.tokens import revoke_family
             from desktop_auth.server.models import Token
+            from desktop_auth.server.tokens import revoke_family
 
             user = find_user(session, args.name)
             user.disabled = True
-            for family in set(session.scalars(select(Token.family_id).where(Token.user_id == user.id))):
+            for family in set(
+                session.scalars(select(Token.family_id).where(Token.user_id == user.id))
+            ):
                 revoke_family(session, family)
             print(f"Disabled {user.username!r} and revoked its tokens.")
         elif action == "passwd":
@@ -241,9 +251,14 @@ def cmd_client(args: argparse.Namespace) -> int:
         for uri in args.redirect_uri:
             parts = urlsplit(uri)
             if parts.scheme == "http" and _without_loopback_port(uri) is None:
-                raise CommandError(f"{uri}: http:// redirect URIs must be loopback (127.0.0.1 or [::1]).", EXIT_USAGE)
+                raise CommandError(
+                    f"{uri}: http:// redirect URIs must be loopback (127.0.0.1 or [::1]).",
+                    EXIT_USAGE,
+                )
             if not parts.scheme or parts.fragment:
-                raise CommandError(f"{uri}: a redirect URI needs a scheme and no fragment.", EXIT_USAGE)
+                raise CommandError(
+                    f"{uri}: a redirect URI needs a scheme and no fragment.", EXIT_USAGE
+                )
         if session.scalar(select(Client.id).where(Client.client_id == args.client_id)) is not None:
             raise CommandError(f"A client {args.client_id!r} already exists.")
         secret = new_secret() if args.confidential else None
@@ -315,24 +330,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{data_dir} is not initialised: run 'desktop-auth-server --data-dir {data_dir} init'."
         )
     config = load_config(data_dir)
-    fixed = _stored_issuer(data_dir) is not None
+    fixed = stored_issuer(data_dir) is not None
     try:
-        served = ServedApp(config, host=args.host, port=args.port, threads=args.threads, fixed_issuer=fixed)
+        served = ServedApp(
+            config, host=args.host, port=args.port, threads=args.threads, fixed_issuer=fixed
+        )
     except OSError as exc:
-        raise CommandError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
+        raise CommandError(
+            f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}."
+        ) from None
     signal.signal(signal.SIGTERM, lambda *_: served.stop())
     print(f"desktop-auth-server: serving {served.url} (issuer {served.issuer})", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         served.serve()
-    except KeyboardInterrupt:
-        pass
     return EXIT_OK
-
-
-def _stored_issuer(data_dir: Path) -> str | None:
-    stored = json.loads((data_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    issuer = stored.get("issuer") if isinstance(stored, dict) else None
-    return str(issuer) if issuer else None
 
 
 COMMANDS = {

@@ -70,13 +70,17 @@ def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCod
     if getattr(claimed, "rowcount", 0) == 1 and row is not None:
         session.commit()
         return row
-    if row is not None and row.used_at is not None and row.client_id == client_id:
-        # RFC 6749 §4.1.2: a code used twice means it leaked; revoke its tokens.
-        if revoke_family(session, row.family_id):
-            outbox.record(
-                session,
-                "token_revoked",
-                {"client_id": client_id, "user_id": row.user_id, "reason": "authorization code replay"},
-            )
+    replayed = row is not None and row.used_at is not None and row.client_id == client_id
+    # RFC 6749 §4.1.2: a code used twice means it leaked; revoke its tokens.
+    if replayed and row is not None and revoke_family(session, row.family_id):
+        outbox.record(
+            session,
+            "token_revoked",
+            {
+                "client_id": client_id,
+                "user_id": row.user_id,
+                "reason": "authorization code replay",
+            },
+        )
     session.commit()
     return None

@@ -75,6 +75,16 @@ def load_config(data_dir: Path, **overrides: Any) -> ServerConfig:
     return config.with_issuer(config.issuer)
 
 
+def stored_issuer(data_dir: Path) -> str | None:
+    """The issuer fixed by ``init --issuer``, if any."""
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    issuer = stored.get("issuer") if isinstance(stored, dict) else None
+    return str(issuer) if issuer else None
+
+
 def save_config(config: ServerConfig, store_issuer: bool = True) -> None:
     """Write the settings that differ from the defaults to ``server.json`` (0600).
 
@@ -84,11 +94,14 @@ def save_config(config: ServerConfig, store_issuer: bool = True) -> None:
     defaults = asdict(ServerConfig(data_dir=config.data_dir))
     current = asdict(config)
     changed = {
-        k: v for k, v in current.items() if k not in ("data_dir", "database_url") and v != defaults[k]
+        k: v
+        for k, v in current.items()
+        if k not in ("data_dir", "database_url") and v != defaults[k]
     }
     changed.pop("issuer", None)
     if store_issuer:
         changed["issuer"] = config.issuer
     write_private_file(
-        config.data_dir / CONFIG_FILE, (json.dumps(changed, indent=2, sort_keys=True) + "\n").encode()
+        config.data_dir / CONFIG_FILE,
+        (json.dumps(changed, indent=2, sort_keys=True) + "\n").encode(),
     )

@@ -20,7 +20,7 @@ def account_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip().casefold()
 
 
-class SignInRefused(Exception):  # noqa: N818 - it is an outcome, not a malfunction
+class SignInRefused(Exception):
     """Base of the two refusals; neither message says whether the account exists."""
 
 
@@ -43,7 +43,8 @@ class Attempt:
     method: str  # "challenge", "password", "browser"
 
     def __repr__(self) -> str:
-        return f"Attempt(username={self.username!r}, client_id={self.client_id!r}, method={self.method!r})"
+        # Never the password, even in a traceback.
+        return f"Attempt({self.username!r}, client={self.client_id!r}, method={self.method!r})"
 
 
 def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
@@ -67,8 +68,12 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         ok = False
     else:
         ok = state.passwords.verify(user.password_hash, attempt.password) and not user.disabled
-    payload = {"username": attempt.username[:MAX_USERNAME_LENGTH], "client_id": attempt.client_id,
-               "ip": attempt.ip, "method": attempt.method}
+    payload = {
+        "username": attempt.username[:MAX_USERNAME_LENGTH],
+        "client_id": attempt.client_id,
+        "ip": attempt.ip,
+        "method": attempt.method,
+    }
     # Phase 3: record the outcome.
     if not ok or user is None:
         state.throttle.record_failure(session, key, attempt.ip, now)
@@ -84,7 +89,9 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
             .values(password_hash=state.passwords.hash(attempt.password))
         )
     first = session.execute(
-        update(User).where(User.id == user.id, User.first_login_at.is_(None)).values(first_login_at=now)
+        update(User)
+        .where(User.id == user.id, User.first_login_at.is_(None))
+        .values(first_login_at=now)
     )
     payload.update(
         username=user.username,

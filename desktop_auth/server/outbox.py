@@ -31,18 +31,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def record(session: Session, name: str, payload: dict[str, Any], now: datetime | None = None) -> str:
+def record(
+    session: Session, name: str, payload: dict[str, Any], now: datetime | None = None
+) -> str:
     """Add an outbox event to ``session``'s transaction; return its idempotency key."""
     if name not in SIGNALS:
         raise ValueError(f"unknown event {name!r}")
     key = str(uuid.uuid4())
     when = now or utcnow()
-    session.add(OutboxEvent(key=key, name=name, payload=payload, created_at=when, next_attempt_at=when))
+    session.add(
+        OutboxEvent(key=key, name=name, payload=payload, created_at=when, next_attempt_at=when)
+    )
     return key
 
 
 def receiver_name(receiver: Callable[..., Any]) -> str:
-    return f"{getattr(receiver, '__module__', '?')}.{getattr(receiver, '__qualname__', repr(receiver))}"
+    module = getattr(receiver, "__module__", "?")
+    return f"{module}.{getattr(receiver, '__qualname__', repr(receiver))}"
 
 
 class OutboxWorker:

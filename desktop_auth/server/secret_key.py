@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_auth.securefiles import create_private_file_once
 
-SECRET_KEY_FILE = "session-secret"
+SECRET_KEY_FILE = "session-secret"  # noqa: S105 - a file name
 
 
 def load_or_create_secret_key(data_dir: Path) -> bytes:

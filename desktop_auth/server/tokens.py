@@ -17,7 +17,7 @@ from desktop_auth.server.keys import ALGORITHM
 from desktop_auth.server.models import Client, Token, User, utcnow
 from desktop_auth.server.state import ServerState
 
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
 
 
 def user_claims(user: User, scope: str) -> dict[str, Any]:
@@ -77,8 +77,9 @@ class TokenIssuer:
             token["refresh_token"] = secrets.token_urlsafe(32)
         return token
 
-    def save(self, session: Session, token: dict[str, Any], client: Client, user: User,
-             family_id: str) -> Token:
+    def save(
+        self, session: Session, token: dict[str, Any], client: Client, user: User, family_id: str
+    ) -> Token:
         claims = self.decode_access_token(token["access_token"], check_revoked=None)
         if claims is None:  # pragma: no cover - we just made it
             raise RuntimeError("freshly issued access token does not verify")
@@ -94,7 +95,9 @@ class TokenIssuer:
             issued_at=issued,
             access_expires_at=issued + timedelta(seconds=int(token["expires_in"])),
             refresh_expires_at=(
-                issued + timedelta(seconds=self.state.config.refresh_token_lifetime) if refresh else None
+                issued + timedelta(seconds=self.state.config.refresh_token_lifetime)
+                if refresh
+                else None
             ),
         )
         session.add(row)
@@ -103,7 +106,7 @@ class TokenIssuer:
     def decode_access_token(
         self, value: str, check_revoked: Session | None
     ) -> dict[str, Any] | None:
-        """Claims of a valid, unexpired access token of ours (not revoked, if a session is given)."""
+        """Claims of a valid, unexpired access token of ours; with a session, also not revoked."""
         try:
             decoded = jwt.decode(value, self.state.keys.key_set(), algorithms=[ALGORITHM])
             if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
@@ -119,7 +122,9 @@ class TokenIssuer:
             revoked = check_revoked.scalar(
                 select(Token.revoked_at).where(Token.jti == decoded.claims["jti"])
             )
-            exists = check_revoked.scalar(select(Token.id).where(Token.jti == decoded.claims["jti"]))
+            exists = check_revoked.scalar(
+                select(Token.id).where(Token.jti == decoded.claims["jti"])
+            )
             if exists is None or revoked is not None:
                 return None
         return dict(decoded.claims)

@@ -62,7 +62,9 @@ def post_event(url: str, secret: str, event: AuthEvent, timeout: float) -> None:
         SIGNATURE_HEADER: signature(secret, int(time.time()), body),
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        response = requests.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise WebhookDeliveryError(f"{url}: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from desktop_auth.server.app import create_app
-from desktop_auth.server.config import load_config
+from desktop_auth.server.config import load_config, stored_issuer
 
 DATA_DIR_ENV = "DESKTOP_AUTH_SERVER_DATA_DIR"
 
@@ -22,5 +22,11 @@ def create_app_from_env() -> Flask:
     data_dir = os.environ.get(DATA_DIR_ENV)
     if not data_dir:
         raise RuntimeError(f"set {DATA_DIR_ENV} to the server's data dir (made by 'init')")
-    config = load_config(Path(data_dir), issuer=os.environ.get("DESKTOP_AUTH_ISSUER"))
-    return create_app(config, start_worker=False)
+    directory = Path(data_dir)
+    issuer = os.environ.get("DESKTOP_AUTH_ISSUER") or stored_issuer(directory)
+    if not issuer:
+        raise RuntimeError(
+            "the issuer is unknown: run 'desktop-auth-server --data-dir DIR init --issuer URL' "
+            "with the URL clients use, or set DESKTOP_AUTH_ISSUER"
+        )
+    return create_app(load_config(directory, issuer=issuer), start_worker=False)

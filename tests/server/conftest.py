@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import re
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +38,16 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.rstrip(b"=").decode()
 
 
-@dataclass
-class LiveServer:
-    served: ServedApp
-    data_dir: Path
-    http: requests.Session = field(default_factory=requests.Session)
+class ServerClient:
+    """Speaks to a server at ``url`` as the desktop client would, over real HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.http = requests.Session()
 
     @property
     def url(self) -> str:
-        return self.served.url
-
-    @property
-    def state(self) -> ServerState:
-        return server_state(self.served.app)
-
-    def add_user(self, username: str, password: str, roles: tuple[str, ...] = (), **kw: Any) -> None:
-        with self.state.db.session() as session:
-            create_user(session, self.state.passwords, username, password, roles, **kw)
-
-    def cli(self, *args: str) -> int:
-        return server_cli(["--data-dir", str(self.data_dir), *args])
+        return self._url
 
     def post(self, path: str, **kw: Any) -> requests.Response:
         return self.http.post(self.url + path, timeout=30, **kw)
@@ -77,7 +74,9 @@ class LiveServer:
             "code_challenge_method": "S256",
             **extra,
         }
-        return self.post("/authorize/challenge", data={k: v for k, v in data.items() if v is not None})
+        return self.post(
+            "/authorize/challenge", data={k: v for k, v in data.items() if v is not None}
+        )
 
     def sign_in(self, username: str, password: str, **extra: str) -> dict[str, Any]:
         """The whole first-party flow; returns the token response."""
@@ -100,8 +99,118 @@ class LiveServer:
     def refresh(self, refresh_token: str, client_id: str = NATIVE_CLIENT) -> requests.Response:
         return self.post(
             "/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": client_id,
+            },
         )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+SERVING = re.compile(r"serving (http://\S+)")
+
+
+class ServerProcess:
+    """``desktop-auth-server ... run`` (or any serving command) in a subprocess."""
+
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.command = command
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, ready_url: str | None = None, timeout: float = 30) -> str:
+        """Start and wait until it serves; return its URL (from its output or ``ready_url``)."""
+        self.proc = subprocess.Popen(
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=self.env,
+            start_new_session=True,
+        )
+        if ready_url is None:
+            assert self.proc.stdout is not None
+            line = self.proc.stdout.readline()
+            match = SERVING.search(line)
+            assert match, f"server did not start: {line!r}"
+            ready_url = match.group(1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(ready_url + "/.well-known/openid-configuration", timeout=2).ok:
+                    return ready_url
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            assert self.proc.poll() is None, f"server exited with {self.proc.returncode}"
+            time.sleep(0.1)
+        raise AssertionError(f"{ready_url} did not answer within {timeout} s")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no chance to clean up or finish work."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+            self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def terminate(self, timeout: float = 15) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        code = self.proc.wait(timeout)
+        self._close_pipe()
+        return code
+
+
+@pytest.fixture
+def server_processes() -> Iterator[Callable[..., ServerProcess]]:
+    """Make subprocess servers; any still running are killed after the test."""
+    made: list[ServerProcess] = []
+
+    def make(*args: str, env: dict[str, str] | None = None) -> ServerProcess:
+        process = ServerProcess(list(args), env)
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        process.kill()
+
+
+def server_command(data_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "desktop_auth.server.cli", "--data-dir", str(data_dir), *args]
+
+
+class LiveServer(ServerClient):
+    """An in-process server (waitress in a thread) plus direct access to its state."""
+
+    def __init__(self, served: ServedApp, data_dir: Path) -> None:
+        super().__init__(served.url)
+        self.served = served
+        self.data_dir = data_dir
+
+    @property
+    def state(self) -> ServerState:
+        return server_state(self.served.app)
+
+    def add_user(
+        self, username: str, password: str, roles: tuple[str, ...] = (), **kw: Any
+    ) -> None:
+        with self.state.db.session() as session:
+            create_user(session, self.state.passwords, username, password, roles, **kw)
+
+    def cli(self, *args: str) -> int:
+        return server_cli(["--data-dir", str(self.data_dir), *args])
 
 
 @pytest.fixture
@@ -113,7 +222,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         directory = data_dir or tmp_path_factory.mktemp("server")
         if not (directory / "server.json").exists():
             assert server_cli(["--data-dir", str(directory), "init"]) == 0
-        config = replace(load_config(directory), **overrides) if overrides else load_config(directory)
+        config = (
+            replace(load_config(directory), **overrides) if overrides else load_config(directory)
+        )
         served = ServedApp(config).start()
         live = LiveServer(served, directory)
         started.append(live)
@@ -129,9 +240,21 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 def server(start_server: Callable[..., LiveServer]) -> LiveServer:
     """A fresh server with alice (admin, editor) and bob (viewer)."""
     live = start_server()
-    live.add_user(*ALICE, roles=("admin", "editor"), email="alice@example.org", display_name="Alice")
+    live.add_user(
+        *ALICE, roles=("admin", "editor"), email="alice@example.org", display_name="Alice"
+    )
     live.add_user(*BOB, roles=("viewer",))
     return live
 
 
-__all__ = ["ALICE", "BOB", "NATIVE_CLIENT", "LiveServer", "ServerConfig", "pkce_pair"]
+__all__ = [
+    "ALICE",
+    "BOB",
+    "NATIVE_CLIENT",
+    "LiveServer",
+    "ServerConfig",
+    "ServerProcess",
+    "free_port",
+    "pkce_pair",
+    "server_command",
+]

@@ -47,10 +47,12 @@ def _page(status: int, grant: Any = None, **context: Any) -> Response:
     )
     if grant is not None:
         # Chrome applies form-action to the redirect after the POST: allow the client's origin.
+        # The app's after_request hook only fills in a missing policy, so write all of it here.
+        from desktop_auth.server.app import CSP
+
         parts = urlsplit(grant.redirect_uri)
         response.headers["Content-Security-Policy"] = (
-            response.headers["Content-Security-Policy"]
-            + f"; form-action 'self' {parts.scheme}://{parts.netloc}"
+            f"{CSP}; form-action 'self' {parts.scheme}://{parts.netloc}"
         )
     return response
 

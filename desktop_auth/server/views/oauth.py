@@ -45,7 +45,9 @@ def _authenticate_challenge_client(form: Any) -> Client | Response:
     if client is None:
         return _error(401, "invalid_client", "Unknown client.")
     if not client.is_public:
-        secret = form.get("client_secret") or (request.authorization and request.authorization.password)
+        secret = form.get("client_secret") or (
+            request.authorization and request.authorization.password
+        )
         if not secret or not client.check_client_secret(secret):
             return _error(401, "invalid_client", "Client authentication failed.")
     return client
@@ -77,7 +79,9 @@ def authorization_challenge() -> ResponseReturnValue:
         return _error(400, "invalid_scope", "The requested scope is not allowed for this client.")
     session = state.db.scoped
     try:
-        user = sign_in(state, session, Attempt(username, password, client.client_id, client_ip(), "challenge"))
+        user = sign_in(
+            state, session, Attempt(username, password, client.client_id, client_ip(), "challenge")
+        )
     except Throttled as exc:
         return _error(
             429,
@@ -120,7 +124,9 @@ def introspect() -> ResponseReturnValue:
 
 def _bearer_error(description: str) -> Response:
     response = _error(401, "invalid_token", description)
-    response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{description}"'
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer error="invalid_token", error_description="{description}"'
+    )
     return response
 
 
@@ -130,7 +136,9 @@ def userinfo() -> ResponseReturnValue:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value:
-        response = _error(401, "invalid_request", "Send the access token as 'Authorization: Bearer'.")
+        response = _error(
+            401, "invalid_request", "Send the access token as 'Authorization: Bearer'."
+        )
         response.headers["WWW-Authenticate"] = 'Bearer realm="desktop-auth"'
         return response
     session = state.db.scoped

@@ -1,0 +1,243 @@
+"""Login side effects run through blinker signals, off the request path, via the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from desktop_auth.server import signals
+from desktop_auth.server.models import AuditEntry, OutboxDelivery, OutboxEvent, User
+from tests.server.conftest import ALICE, BOB, LiveServer
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def audit_events(server: LiveServer, name: str) -> list[AuditEntry]:
+    with server.state.db.session() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.event == name)))
+
+
+class WebhookSink:
+    """A real HTTP endpoint on 127.0.0.1 that records what it is sent."""
+
+    def __init__(self, port: int = 0, fail_first: int = 0) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = fail_first
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if sink.fail_first > 0:
+                    sink.fail_first -= 1
+                    self.send_response(503)
+                else:
+                    sink.received.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received if json.loads(body)["type"] == kind]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    s = WebhookSink()
+    yield s
+    s.close()
+
+
+def add_webhook(server: LiveServer, url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert server.cli("webhook", "add", url) == 0
+    out = capsys.readouterr().out
+    return out.split("Signing secret (shown once): ")[1].strip()
+
+
+def test_slow_receiver_does_not_delay_login(server: LiveServer) -> None:
+    called = threading.Event()
+
+    def slow(sender: Any, event: signals.AuthEvent, **_: Any) -> None:
+        time.sleep(2)
+        called.set()
+
+    signals.user_logged_in.connect(slow, sender=server.served.app)
+    try:
+        started = time.perf_counter()
+        response = server.challenge(*ALICE)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200
+        assert elapsed < 1.0, f"login took {elapsed:.2f} s with a 2 s receiver"
+        assert called.wait(10), "the slow receiver was never called"
+    finally:
+        signals.user_logged_in.disconnect(slow, sender=server.served.app)
+
+
+def test_failing_receiver_neither_fails_login_nor_blocks_other_effects(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server(outbox_retry_base=0.2)
+    server.add_user(*ALICE)
+    calls: list[str] = []
+
+    def broken(sender: Any, event: signals.AuthEvent, **_: Any) -> None:
+        calls.append(event.key)
+        if len(calls) < 3:
+            raise RuntimeError("downstream system is down")
+
+    signals.user_logged_in.connect(broken, sender=server.served.app)
+    try:
+        assert server.challenge(*ALICE).status_code == 200
+        # The audit receiver is delivered at once, whatever the broken one does.
+        wait_for(lambda: audit_events(server, "user_logged_in"))
+        # The broken receiver is retried with backoff until it succeeds, then left alone.
+        wait_for(lambda: len(calls) >= 3)
+        time.sleep(1.0)
+        assert len(calls) == 3
+        assert len(set(calls)) == 1
+        assert len(audit_events(server, "user_logged_in")) == 1
+    finally:
+        signals.user_logged_in.disconnect(broken, sender=server.served.app)
+
+
+def test_login_updates_last_login_at(server: LiveServer) -> None:
+    before = time.time()
+    server.sign_in(*BOB)
+
+    def last_login() -> float | None:
+        with server.state.db.session() as session:
+            user = session.scalar(select(User).where(User.username == "bob"))
+            assert user is not None
+            return user.last_login_at.timestamp() if user.last_login_at else None
+
+    stamp = wait_for(last_login)
+    assert before - 1 <= stamp <= time.time() + 1
+
+
+def test_welcome_mail_is_written_once_on_first_login(server: LiveServer) -> None:
+    server.sign_in(*ALICE)
+    mails = wait_for(lambda: list(server.state.config.outbox_dir.glob("*.eml")))
+    assert len(mails) == 1
+    assert oct(mails[0].stat().st_mode & 0o777) == "0o600"
+    message = message_from_bytes(mails[0].read_bytes())
+    assert message["To"] == "alice@example.org"
+    assert "Welcome" in message["Subject"]
+    assert ALICE[1] not in mails[0].read_text()
+
+    server.sign_in(*ALICE)
+    wait_for(lambda: len(audit_events(server, "user_logged_in")) == 2)
+    server.state.outbox.deliver_due()
+    assert len(list(server.state.config.outbox_dir.glob("*.eml"))) == 1
+
+
+def test_every_signal_is_audited_and_exported(
+    server: LiveServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tokens = server.sign_in(*ALICE)
+    assert server.challenge("alice", "not the password").status_code == 400
+    assert server.refresh(tokens["refresh_token"]).status_code == 200
+    assert (
+        server.post(
+            "/revoke", data={"token": tokens["access_token"], "client_id": "desktop-auth"}
+        ).status_code
+        == 200
+    )
+    wait_for(lambda: audit_events(server, "token_revoked"))
+    capsys.readouterr()
+    assert server.cli("audit", "export") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    kinds = [line["event"] for line in lines]
+    for kind in (
+        "user_created",
+        "user_logged_in",
+        "login_failed",
+        "token_refreshed",
+        "token_revoked",
+    ):
+        assert kind in kinds
+    failed = next(line for line in lines if line["event"] == "login_failed")
+    assert failed["username"] == "alice"
+    assert failed["ip"] == "127.0.0.1"
+    text = json.dumps(lines)
+    for secret in (ALICE[1], "not the password", tokens["access_token"], tokens["refresh_token"]):
+        assert secret not in text
+
+
+def test_webhook_receives_signed_event_with_idempotency_key(
+    server: LiveServer, sink: WebhookSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = add_webhook(server, sink.url, capsys)
+    server.sign_in(*BOB)
+    wait_for(lambda: sink.events("user_logged_in"))
+    headers, body = next(
+        (h, b) for h, b in sink.received if json.loads(b)["type"] == "user_logged_in"
+    )
+    event = json.loads(body)
+    assert event["data"]["username"] == "bob"
+    assert headers["Idempotency-Key"] == event["id"]
+    # Verify the signature as a consumer would, independently of the server's code.
+    fields = dict(part.split("=", 1) for part in headers["X-Desktop-Auth-Signature"].split(","))
+    expected = hmac.new(
+        secret.encode(), fields["t"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert hmac.compare_digest(fields["v1"], expected)
+    assert abs(int(fields["t"]) - time.time()) < 60
+
+
+def test_webhook_failure_is_retried_until_delivered_once(
+    start_server: Callable[..., LiveServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sink = WebhookSink(fail_first=2)
+    try:
+        server = start_server(outbox_retry_base=0.2)
+        server.add_user(*ALICE)
+        add_webhook(server, sink.url, capsys)
+        assert server.challenge(*ALICE).status_code == 200
+        wait_for(lambda: sink.events("user_logged_in"))
+        time.sleep(1.0)
+        assert len(sink.events("user_logged_in")) == 1
+        with server.state.db.session() as session:
+            event = session.scalar(select(OutboxEvent).where(OutboxEvent.name == "user_logged_in"))
+            assert event is not None
+            assert event.done_at is not None
+            hook = session.scalar(
+                select(OutboxDelivery).where(
+                    OutboxDelivery.event_id == event.id,
+                    OutboxDelivery.receiver.endswith("post_webhooks"),
+                )
+            )
+            assert hook is not None
+            assert hook.attempts >= 2
+            assert hook.delivered_at is not None
+    finally:
+        sink.close()
