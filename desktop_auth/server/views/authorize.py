@@ -64,7 +64,8 @@ def _validate() -> Any:
         return oauth.get_consent_grant(end_user=None)
     except OAuth2Error as error:
         if error.redirect_uri:
-            return oauth.handle_error_response(request, error)
+            redirect: Response = oauth.handle_error_response(request, error)
+            return redirect
         # Never redirect to an unverified redirect_uri: show the error here instead.
         return _page(400, fatal=error.description or error.error)
 
@@ -86,14 +87,15 @@ def authorize_submit() -> ResponseReturnValue:
     if isinstance(grant, Response):
         return grant
     if request.form.get("action") == "cancel":
-        return state.oauth.create_authorization_response(grant_user=None, grant=grant)
+        denied: Response = state.oauth.create_authorization_response(grant_user=None, grant=grant)
+        return denied
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     if not username or not password:
         return _page(400, grant, username=username, error="Enter your username and password.")
     attempt = Attempt(username, password, grant.client.client_id, client_ip(), "browser")
     try:
-        user = sign_in(state, state.db.scoped, attempt)
+        user = sign_in(state, state.request_session(), attempt)
     except Throttled as exc:
         response = _page(
             429,
@@ -105,7 +107,7 @@ def authorize_submit() -> ResponseReturnValue:
         return response
     except CredentialsRejected:
         return _page(401, grant, username=username, error=CREDENTIALS_MESSAGE)
-    response = state.oauth.create_authorization_response(grant_user=user, grant=grant)
+    granted: Response = state.oauth.create_authorization_response(grant_user=user, grant=grant)
     state.commit()
     session.pop(CSRF_KEY, None)
-    return response
+    return granted
