@@ -16,6 +16,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
 from flask import Flask, request
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
 from desktop_auth.server.codes import issue_code, redeem_code
@@ -34,8 +35,8 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _session() -> Any:
-    return server_state().db.scoped
+def _session() -> Session:
+    return server_state().request_session()
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -136,7 +137,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         session = _session()
-        row = session.scalar(select(Token).where(Token.refresh_token_hash == digest(refresh_token)))
+        row: Token | None = session.scalar(
+            select(Token).where(Token.refresh_token_hash == digest(refresh_token))
+        )
         now = utcnow()
         if row is None or row.revoked_at is not None:
             return None
@@ -333,7 +336,8 @@ class AuthorizationServer(FlaskAuthorizationServer):
 
 
 def query_client(client_id: str) -> Client | None:
-    return _session().scalar(select(Client).where(Client.client_id == client_id))
+    client: Client | None = _session().scalar(select(Client).where(Client.client_id == client_id))
+    return client
 
 
 def create_authorization_server(app: Flask) -> AuthorizationServer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -68,7 +69,7 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         ok = False
     else:
         ok = state.passwords.verify(user.password_hash, attempt.password) and not user.disabled
-    payload = {
+    payload: dict[str, Any] = {
         "username": attempt.username[:MAX_USERNAME_LENGTH],
         "client_id": attempt.client_id,
         "ip": attempt.ip,

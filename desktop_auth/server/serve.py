@@ -49,10 +49,11 @@ class ServedApp:
         fixed_issuer: bool = False,
     ) -> None:
         self._deferred = _Deferred()
+        # One host gives one listening socket: a TcpWSGIServer, which knows its port.
         self.server: Any = create_server(
             self._deferred, host=host, port=port, threads=threads, ident="desktop-auth-server"
         )
-        self.port: int = self.server.effective_port
+        self.port = int(self.server.effective_port)
         self.url = issuer_for(host, self.port)
         if not fixed_issuer:
             config = config.with_issuer(self.url)

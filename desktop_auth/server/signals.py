@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from blinker import Namespace, Signal
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 
-user_logged_in: Signal = _signals.signal("user_logged_in", doc="A user signed in.")
-login_failed: Signal = _signals.signal("login_failed", doc="A sign-in was refused.")
-token_refreshed: Signal = _signals.signal("token_refreshed", doc="A refresh token was used.")
-token_revoked: Signal = _signals.signal("token_revoked", doc="Tokens were revoked.")
-user_created: Signal = _signals.signal("user_created", doc="An account was created.")
+user_logged_in: NamedSignal = _signals.signal("user_logged_in", doc="A user signed in.")
+login_failed: NamedSignal = _signals.signal("login_failed", doc="A sign-in was refused.")
+token_refreshed: NamedSignal = _signals.signal("token_refreshed", doc="A refresh token was used.")
+token_revoked: NamedSignal = _signals.signal("token_revoked", doc="Tokens were revoked.")
+user_created: NamedSignal = _signals.signal("user_created", doc="An account was created.")
 
-SIGNALS: dict[str, Signal] = {
+SIGNALS: dict[str, NamedSignal] = {
     s.name: s for s in (user_logged_in, login_failed, token_refreshed, token_revoked, user_created)
 }
 

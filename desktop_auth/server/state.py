@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
@@ -29,6 +30,10 @@ class ServerState:
     # Authlib's AuthorizationServer, set by the app factory once the state exists.
     oauth: Any = None
     worker_pid: int = field(default=0)
+
+    def request_session(self) -> Session:
+        """This thread's session: what one HTTP request reads and writes through."""
+        return self.db.scoped()
 
     def commit(self) -> None:
         """Commit the request's transaction and let the outbox worker deliver at once."""

@@ -65,6 +65,9 @@ def _validate() -> Any:
     except OAuth2Error as error:
         if error.redirect_uri:
             redirect: Response = oauth.handle_error_response(request, error)
+            # RFC 9207 §2: iss goes in error responses too (Authlib adds it only in
+            # create_authorization_response, which validation errors never reach).
+            oauth.execute_hook("after_create_authorization_response", redirect)
             return redirect
         # Never redirect to an unverified redirect_uri: show the error here instead.
         return _page(400, fatal=error.description or error.error)

@@ -77,7 +77,7 @@ def authorization_challenge() -> ResponseReturnValue:
     scope = client.get_allowed_scope(requested)
     if set(requested.split()) - set(scope.split()):
         return _error(400, "invalid_scope", "The requested scope is not allowed for this client.")
-    session = state.db.scoped
+    session = state.request_session()
     try:
         user = sign_in(
             state, session, Attempt(username, password, client.client_id, client_ip(), "challenge")
@@ -141,7 +141,7 @@ def userinfo() -> ResponseReturnValue:
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="desktop-auth"'
         return response
-    session = state.db.scoped
+    session = state.request_session()
     claims = TokenIssuer(state).decode_access_token(value.strip(), check_revoked=session)
     if claims is None:
         return _bearer_error("The access token is invalid, expired or revoked.")
