@@ -1,0 +1,1 @@
+"""Speed and scale figures, each a ratio against a baseline measured in the same run."""
