@@ -21,7 +21,7 @@ class Sample:
 
     def show(self, unit: str, scale: float) -> str:
         low, high = self.iqr
-        return f"{self.median * scale:.1f} {unit} [{low * scale:.1f}–{high * scale:.1f}]"
+        return f"{self.median * scale:.1f} {unit} [{low * scale:.1f}-{high * scale:.1f}]"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,6 @@ class Figure:
     def row(self) -> str:
         return (
             f"| {self.name} | {self.measured.show(self.unit, self.scale)} | "
-            f"{self.baseline.show(self.unit, self.scale)} | {self.ratio:.2f}× | "
-            f"≤ {self.max_ratio:.2f}× | {'yes' if self.met else 'NO'} |"
+            f"{self.baseline.show(self.unit, self.scale)} | {self.ratio:.2f}x | "
+            f"<= {self.max_ratio:.2f}x | {'yes' if self.met else 'NO'} |"
         )
