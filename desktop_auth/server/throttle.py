@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.config import ServerConfig
@@ -66,15 +68,28 @@ class Throttle:
 
     def record_failure(self, session: Session, account_key: str, ip: str, now: datetime) -> None:
         session.add(LoginFailure(account_key=account_key, ip=ip, at=now))
-        state = session.get(AccountThrottle, account_key)
-        if state is None:
-            state = AccountThrottle(account_key=account_key, consecutive_failures=0)
-            session.add(state)
-        state.consecutive_failures += 1
-        beyond = state.consecutive_failures - self.config.account_free_failures
+        # Atomic on every backend, so concurrent failures in several processes all count.
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(AccountThrottle)
+            .values(account_key=account_key, consecutive_failures=0)
+            .on_conflict_do_nothing(index_elements=["account_key"])
+        )
+        count = session.scalar(
+            update(AccountThrottle)
+            .where(AccountThrottle.account_key == account_key)
+            .values(consecutive_failures=AccountThrottle.consecutive_failures + 1)
+            .returning(AccountThrottle.consecutive_failures)
+        )
+        beyond = (count or 0) - self.config.account_free_failures
         if beyond >= 0:
             delay = min(self.config.account_base_delay * 2**beyond, self.config.account_max_delay)
-            state.locked_until = now + timedelta(seconds=delay)
+            session.execute(
+                update(AccountThrottle)
+                .where(AccountThrottle.account_key == account_key)
+                .values(locked_until=now + timedelta(seconds=delay))
+            )
         # Keep the table small: nothing older than the longest window matters.
         horizon = now - max(HOUR, timedelta(seconds=self.config.ip_window))
         session.execute(delete(LoginFailure).where(LoginFailure.at < horizon))
