@@ -303,14 +303,17 @@ class Introspection(IntrospectionEndpoint):
     def introspect_token(self, token: TokenRef) -> dict[str, Any]:
         row = token.row
         user = _session().get(User, row.user_id)
+        if user is None or user.disabled:
+            # RFC 7662 §2.2: an inactive token's answer says nothing more.
+            return {"active": False}
         expires = row.access_expires_at if token.kind == "access_token" else row.refresh_expires_at
         return {
-            "active": user is not None and not user.disabled,
+            "active": True,
             "token_type": token.kind,
             "client_id": row.client_id,
             "scope": row.scope,
             "sub": str(row.user_id),
-            "username": user.username if user else None,
+            "username": user.username,
             "aud": row.client_id,
             "iss": server_state().config.issuer,
             "iat": int(row.issued_at.timestamp()),
