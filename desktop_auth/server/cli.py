@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from desktop_auth.server.config import CONFIG_FILE, load_config, save_config, stored_issuer
+from desktop_auth.server.config import (
+    CONFIG_FILE,
+    ServerConfig,
+    load_config,
+    save_config,
+    stored_issuer,
+)
 from desktop_auth.server.wsgi import DATA_DIR_ENV
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -107,15 +113,22 @@ def _read_password(from_stdin: bool, confirm: bool = True) -> str:
     return first
 
 
-def _state_for(data_dir: Path) -> Any:
-    from desktop_auth.server.app import create_app
+def _open_server(args: argparse.Namespace, config: ServerConfig | None = None) -> Any:
+    """The server state for this command; its database is released when ``main`` returns."""
+    from desktop_auth.server.app import create_app, shutdown
     from desktop_auth.server.state import server_state
 
-    if not (data_dir / CONFIG_FILE).exists():
-        raise CommandError(
-            f"{data_dir} is not initialised: run 'desktop-auth-server --data-dir {data_dir} init'."
-        )
-    return server_state(create_app(load_config(data_dir), start_worker=False))
+    data_dir: Path = args.data_dir
+    if config is None:
+        if not (data_dir / CONFIG_FILE).exists():
+            raise CommandError(
+                f"{data_dir} is not initialised: "
+                f"run 'desktop-auth-server --data-dir {data_dir} init'."
+            )
+        config = load_config(data_dir)
+    app = create_app(config, start_worker=False)
+    args.cleanup.callback(shutdown, app)
+    return server_state(app)
 
 
 def _deliver_pending(state: Any) -> None:
@@ -126,9 +139,7 @@ def _deliver_pending(state: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from desktop_auth.server.app import create_app
     from desktop_auth.server.models import Client
-    from desktop_auth.server.state import server_state
 
     data_dir: Path = args.data_dir
     existing = (data_dir / CONFIG_FILE).exists()
@@ -137,7 +148,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         _check_issuer(args.issuer)
     if not existing or args.issuer:
         save_config(config, store_issuer=bool(args.issuer))
-    state = server_state(create_app(config, start_worker=False))
+    state = _open_server(args, config)
     with state.db.session() as session:
         if session.scalar(select(Client).where(Client.client_id == NATIVE_CLIENT_ID)) is None:
             session.add(
@@ -173,7 +184,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     )
     from desktop_auth.server.models import User
 
-    state = _state_for(args.data_dir)
+    state = _open_server(args)
     action = args.user_command
     with state.db.session() as session:
         if action == "add":
@@ -240,7 +251,7 @@ def cmd_client(args: argparse.Namespace) -> int:
     from desktop_auth.server.hashing import digest, new_secret
     from desktop_auth.server.models import Client, _without_loopback_port
 
-    state = _state_for(args.data_dir)
+    state = _open_server(args)
     with state.db.session() as session:
         if args.client_command == "list":
             for c in session.scalars(select(Client).order_by(Client.client_id)):
@@ -283,7 +294,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     from desktop_auth.server.hashing import new_secret
     from desktop_auth.server.models import Webhook
 
-    state = _state_for(args.data_dir)
+    state = _open_server(args)
     with state.db.session() as session:
         if args.webhook_command == "list":
             for hook in session.scalars(select(Webhook).order_by(Webhook.id)):
@@ -311,7 +322,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     from desktop_auth.server.models import AuditEntry
 
-    state = _state_for(args.data_dir)
+    state = _open_server(args)
     _deliver_pending(state)
     with state.db.session() as session:
         for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.ts, AuditEntry.id)):
@@ -367,7 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_auth.server.passwords import PasswordRejected
 
     try:
-        return COMMANDS[args.command](args)
+        with contextlib.ExitStack() as args.cleanup:
+            return COMMANDS[args.command](args)
     except CommandError as exc:
         print(f"desktop-auth-server: {exc}", file=sys.stderr)
         return exc.code
