@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from desktop_auth.server import outbox
 from desktop_auth.server.models import User, utcnow
 from desktop_auth.server.state import ServerState
+from desktop_auth.server.throttle import Reservation
 
 MAX_USERNAME_LENGTH = 150
 
@@ -57,12 +58,14 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
     """
     key = account_key(attempt.username)[:MAX_USERNAME_LENGTH]
     now = utcnow()
-    # Phase 1, a short transaction: is this name or address throttled, and who is it?
-    wait = state.throttle.retry_after(session, key, attempt.ip, now)
-    user = session.scalar(select(User).where(User.username_key == key)) if wait is None else None
+    # Phase 1, a short transaction: count the attempt (or refuse it) and find the user.
+    reservation = state.throttle.reserve(session, key, attempt.ip, now)
+    user = None
+    if isinstance(reservation, Reservation):
+        user = session.scalar(select(User).where(User.username_key == key))
     session.commit()
-    if wait is not None:
-        raise Throttled(wait)
+    if not isinstance(reservation, Reservation):
+        raise Throttled(reservation)
     # Phase 2, outside any transaction: the slow hash (the same work for unknown users).
     if user is None:
         state.passwords.burn_time(attempt.password)
@@ -75,14 +78,13 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         "ip": attempt.ip,
         "method": attempt.method,
     }
-    # Phase 3: record the outcome.
+    # Phase 3: record the outcome (a failure was already counted in phase 1).
     if not ok or user is None:
-        state.throttle.record_failure(session, key, attempt.ip, now)
         outbox.record(session, "login_failed", payload, now)
         session.commit()
         state.outbox.wake()
         raise CredentialsRejected()
-    state.throttle.record_success(session, key)
+    state.throttle.succeeded(session, reservation)
     if state.passwords.needs_rehash(user.password_hash):
         session.execute(
             update(User)

@@ -272,6 +272,8 @@ class AccountThrottle(Base):
     account_key: Mapped[str] = mapped_column(String(150), primary_key=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Rows untouched for a day are forgotten, so sprayed unknown names don't pile up.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AuditEntry(Base):

@@ -244,3 +244,30 @@ def test_failures_on_one_sign_in_method_lock_the_others(
     fail(server, "alice", FREE_FAILURES)
     assert_throttled(password_grant(server, legacy_client, *ALICE))
     assert submit_browser_form(server, authorize_params(), *ALICE).status_code == 429
+
+
+def test_parallel_attempts_cannot_slip_past_the_lock(server: LiveServer) -> None:
+    # Each attempt is counted before its password is checked, so a burst of parallel
+    # guesses gets exactly the five free attempts, never more.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(i: int) -> int:
+        with requests.Session() as http:
+            _, challenge = pkce_pair()
+            response = http.post(
+                server.url + "/authorize/challenge",
+                data={
+                    "client_id": NATIVE_CLIENT,
+                    "username": "alice",
+                    "password": f"wrong guess {i}",
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                },
+                timeout=30,
+            )
+            return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(guess, range(16)))
+    assert statuses.count(400) == 5, statuses
+    assert statuses.count(429) == 11, statuses

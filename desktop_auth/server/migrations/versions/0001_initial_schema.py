@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:45:59.560668
+Create Date: 2026-11-25 18:04:28.438352
 """
 
 from __future__ import annotations
@@ -23,8 +23,14 @@ def upgrade() -> None:
         sa.Column("account_key", sa.String(length=150), nullable=False),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("account_key", name=op.f("pk_account_throttles")),
     )
+    with op.batch_alter_table("account_throttles", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_throttles_updated_at"), ["updated_at"], unique=False
+        )
+
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -218,5 +224,8 @@ def downgrade() -> None:
     op.drop_table("login_failures")
     op.drop_table("clients")
     op.drop_table("audit")
+    with op.batch_alter_table("account_throttles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_throttles_updated_at"))
+
     op.drop_table("account_throttles")
     # ### end Alembic commands ###
