@@ -55,7 +55,9 @@ def _sign_in_times(served: ServedApp) -> list[float]:
     for _ in range(ROUNDS):
         verifier = secrets.token_urlsafe(48)
         challenge = (
-            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
         )
         started = time.perf_counter()
         code = http.post(
