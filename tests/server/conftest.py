@@ -96,6 +96,21 @@ class ServerClient:
         result: dict[str, Any] = tokens.json()
         return result
 
+    def password_grant(
+        self, username: str, password: str, client_id: str, scope: str = "openid profile"
+    ) -> requests.Response:
+        """The legacy password grant, for clients registered with --allow-password-grant."""
+        return self.post(
+            "/token",
+            data={
+                "grant_type": "password",
+                "client_id": client_id,
+                "username": username,
+                "password": password,
+                "scope": scope,
+            },
+        )
+
     def refresh(self, refresh_token: str, client_id: str = NATIVE_CLIENT) -> requests.Response:
         return self.post(
             "/token",

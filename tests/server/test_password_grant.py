@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from tests.server.conftest import ALICE, BOB, NATIVE_CLIENT, LiveServer
 from tests.server.test_browser_flow import verified_claims
 
 LEGACY_CLIENT = "legacy"
-
-
-def password_grant(
-    server: LiveServer, username: str, password: str, client_id: str = LEGACY_CLIENT
-) -> requests.Response:
-    return server.post(
-        "/token",
-        data={
-            "grant_type": "password",
-            "client_id": client_id,
-            "username": username,
-            "password": password,
-            "scope": "openid profile",
-        },
-    )
 
 
 @pytest.fixture
@@ -37,7 +21,7 @@ def legacy(server: LiveServer) -> LiveServer:
 def test_password_grant_gives_tokens_with_roles_to_a_client_allowed_it(
     legacy: LiveServer, account: tuple[str, str], roles: list[str]
 ) -> None:
-    response = password_grant(legacy, *account)
+    response = legacy.password_grant(*account, client_id=LEGACY_CLIENT)
 
     assert response.status_code == 200, response.text
     tokens = response.json()
@@ -50,7 +34,7 @@ def test_password_grant_gives_tokens_with_roles_to_a_client_allowed_it(
 
 
 def test_password_grant_is_unauthorized_for_the_desktop_auth_client(legacy: LiveServer) -> None:
-    response = password_grant(legacy, *ALICE, client_id=NATIVE_CLIENT)
+    response = legacy.password_grant(*ALICE, client_id=NATIVE_CLIENT)
 
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
@@ -62,14 +46,14 @@ def test_password_grant_is_unauthorized_for_a_client_added_without_the_flag(
 ) -> None:
     assert server.cli("client", "add", "plain") == 0
 
-    response = password_grant(server, *ALICE, client_id="plain")
+    response = server.password_grant(*ALICE, client_id="plain")
 
     assert response.json()["error"] == "unauthorized_client"
     assert "access_token" not in response.json()
 
 
 def test_wrong_password_is_invalid_grant(legacy: LiveServer) -> None:
-    response = password_grant(legacy, "alice", "wrong")
+    response = legacy.password_grant("alice", "wrong", client_id=LEGACY_CLIENT)
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -77,8 +61,8 @@ def test_wrong_password_is_invalid_grant(legacy: LiveServer) -> None:
 
 
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(legacy: LiveServer) -> None:
-    wrong_password = password_grant(legacy, "alice", "wrong")
-    unknown_user = password_grant(legacy, "mallory", "wrong")
+    wrong_password = legacy.password_grant("alice", "wrong", client_id=LEGACY_CLIENT)
+    unknown_user = legacy.password_grant("mallory", "wrong", client_id=LEGACY_CLIENT)
 
     assert unknown_user.status_code == wrong_password.status_code
     assert unknown_user.content == wrong_password.content

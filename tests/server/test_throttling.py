@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from desktop_auth.server.config import ServerConfig
-from tests.server.conftest import ALICE, NATIVE_CLIENT, LiveServer, pkce_pair
+from tests.server.conftest import ALICE, NATIVE_CLIENT, LiveServer, ServerClient, pkce_pair
 
 WRONG = "not the right password"
 FREE_FAILURES = 5
@@ -210,30 +210,15 @@ def legacy_client(server: LiveServer) -> str:
     return "legacy"
 
 
-def password_grant(
-    server: LiveServer, client_id: str, username: str, password: str
-) -> requests.Response:
-    return server.post(
-        "/token",
-        data={
-            "grant_type": "password",
-            "client_id": client_id,
-            "username": username,
-            "password": password,
-            "scope": "openid",
-        },
-    )
-
-
 def test_password_grant_is_throttled_after_five_failures(
     server: LiveServer, legacy_client: str
 ) -> None:
-    assert password_grant(server, legacy_client, *ALICE).status_code == 200
+    assert server.password_grant(*ALICE, client_id=legacy_client, scope="openid").status_code == 200
     for _ in range(FREE_FAILURES):
-        refused = password_grant(server, legacy_client, "alice", WRONG)
+        refused = server.password_grant("alice", WRONG, client_id=legacy_client, scope="openid")
         assert refused.status_code == 400
         assert refused.json()["error"] == "invalid_grant"
-    locked = password_grant(server, legacy_client, *ALICE)
+    locked = server.password_grant(*ALICE, client_id=legacy_client, scope="openid")
     assert assert_throttled(locked) >= 1
     assert "access_token" not in locked.json()
 
@@ -242,7 +227,7 @@ def test_failures_on_one_sign_in_method_lock_the_others(
     server: LiveServer, legacy_client: str
 ) -> None:
     fail(server, "alice", FREE_FAILURES)
-    assert_throttled(password_grant(server, legacy_client, *ALICE))
+    assert_throttled(server.password_grant(*ALICE, client_id=legacy_client, scope="openid"))
     assert submit_browser_form(server, authorize_params(), *ALICE).status_code == 429
 
 
@@ -252,20 +237,7 @@ def test_parallel_attempts_cannot_slip_past_the_lock(server: LiveServer) -> None
     from concurrent.futures import ThreadPoolExecutor
 
     def guess(i: int) -> int:
-        with requests.Session() as http:
-            _, challenge = pkce_pair()
-            response = http.post(
-                server.url + "/authorize/challenge",
-                data={
-                    "client_id": NATIVE_CLIENT,
-                    "username": "alice",
-                    "password": f"wrong guess {i}",
-                    "code_challenge": challenge,
-                    "code_challenge_method": "S256",
-                },
-                timeout=30,
-            )
-            return response.status_code
+        return ServerClient(server.url).challenge("alice", f"wrong guess {i}").status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(guess, range(16)))
