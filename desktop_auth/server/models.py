@@ -113,7 +113,9 @@ class Client(Base):
         return self.client_id
 
     def get_default_redirect_uri(self) -> str | None:
-        return self.redirect_uris[0] if self.redirect_uris else None
+        # Always make clients name it: loopback URIs are registered without their port, and
+        # OpenID Connect requires redirect_uri anyway.
+        return None
 
     def get_allowed_scope(self, scope: str | None) -> str:
         if not scope:

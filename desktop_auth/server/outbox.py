@@ -83,7 +83,24 @@ class OutboxWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def retry_owed_now(self) -> None:
+        """Make every owed effect due now: a (re)start is when a fix downstream is likeliest."""
+        now = utcnow()
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxEvent).where(OutboxEvent.done_at.is_(None)).values(next_attempt_at=now)
+            )
+            session.execute(
+                update(OutboxDelivery)
+                .where(OutboxDelivery.delivered_at.is_(None), OutboxDelivery.gave_up_at.is_(None))
+                .values(next_attempt_at=now)
+            )
+
     def _run(self) -> None:
+        try:
+            self.retry_owed_now()
+        except Exception:
+            log.exception("could not reschedule owed outbox events")
         while not self._stop.is_set():
             try:
                 self.deliver_due()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -11,18 +12,25 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from sqlalchemy import select
 
 from desktop_auth.server.accounts import create_user
 from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import ServerConfig, load_config
+from desktop_auth.server.models import AuditEntry
 from desktop_auth.server.serve import ServedApp
 from desktop_auth.server.state import ServerState, server_state
 
@@ -262,14 +270,114 @@ def server(start_server: Callable[..., LiveServer]) -> LiveServer:
     return live
 
 
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def audit_events(server: LiveServer, name: str) -> list[AuditEntry]:
+    with server.state.db.session() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.event == name)))
+
+
+class WebhookSink:
+    """A real HTTP endpoint on 127.0.0.1 that records what it is sent."""
+
+    def __init__(self, port: int = 0, fail_first: int = 0) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = fail_first
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if sink.fail_first > 0:
+                    sink.fail_first -= 1
+                    self.send_response(503)
+                else:
+                    sink.received.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received if json.loads(body)["type"] == kind]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+REDIRECT_URI = "http://127.0.0.1:54321/callback"
+
+
+class LoginPage(HTMLParser):
+    """What a browser sees on the sign-in page: the form's fields and the alert, if any."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.field_types: dict[str, str] = {}
+        self.has_form = False
+        self.autofocus: str | None = None
+        self.alerts: list[str] = []
+        self._in_alert = False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.has_form = True
+        elif tag == "input" and "name" in attributes:
+            self.fields[attributes["name"]] = attributes.get("value", "")
+            self.field_types[attributes["name"]] = attributes.get("type", "text")
+            if "autofocus" in attributes:
+                self.autofocus = attributes["name"]
+        elif attributes.get("role") == "alert":
+            self._in_alert = True
+            self.alerts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_alert = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_alert:
+            self.alerts[-1] += data.strip()
+
+
+def verified_claims(server: LiveServer, token: str) -> dict[str, Any]:
+    """Claims of a JWT whose signature checks against the server's published JWKS."""
+    keys = KeySet.import_key_set(server.get("/jwks.json").json())
+    return dict(jwt.decode(token, keys).claims)
+
+
 __all__ = [
     "ALICE",
     "BOB",
     "NATIVE_CLIENT",
+    "REDIRECT_URI",
     "LiveServer",
+    "LoginPage",
     "ServerConfig",
     "ServerProcess",
+    "WebhookSink",
+    "audit_events",
     "free_port",
     "pkce_pair",
     "server_command",
+    "verified_claims",
+    "wait_for",
 ]

@@ -3,54 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
-from tests.server.conftest import ALICE, NATIVE_CLIENT, LiveServer, pkce_pair
+from tests.server.conftest import (
+    ALICE,
+    NATIVE_CLIENT,
+    REDIRECT_URI,
+    LiveServer,
+    LoginPage,
+    pkce_pair,
+    verified_claims,
+)
 
-REDIRECT_URI = "http://127.0.0.1:54321/callback"
 CREDENTIALS_MESSAGE = "The username or password is incorrect."
-
-
-class LoginPage(HTMLParser):
-    """What a browser sees on the sign-in page: the form's fields and the alert, if any."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.fields: dict[str, str] = {}
-        self.field_types: dict[str, str] = {}
-        self.has_form = False
-        self.autofocus: str | None = None
-        self.alerts: list[str] = []
-        self._in_alert = False
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.has_form = True
-        elif tag == "input" and "name" in attributes:
-            self.fields[attributes["name"]] = attributes.get("value", "")
-            self.field_types[attributes["name"]] = attributes.get("type", "text")
-            if "autofocus" in attributes:
-                self.autofocus = attributes["name"]
-        elif attributes.get("role") == "alert":
-            self._in_alert = True
-            self.alerts.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_alert = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_alert:
-            self.alerts[-1] += data.strip()
 
 
 def authorization_request(challenge: str, **overrides: str | None) -> dict[str, str]:
@@ -115,12 +83,6 @@ def exchange_code(
         "redirect_uri": redirect_uri,
     }
     return server.post("/token", data={k: v for k, v in data.items() if v is not None})
-
-
-def verified_claims(server: LiveServer, token: str) -> dict[str, Any]:
-    """Claims of a JWT whose signature checks against the server's published JWKS."""
-    keys = KeySet.import_key_set(server.get("/jwks.json").json())
-    return dict(jwt.decode(token, keys).claims)
 
 
 def test_authorize_shows_a_login_form_with_a_csrf_token(server: LiveServer) -> None:
@@ -207,6 +169,7 @@ def test_wrong_password_rerenders_the_form_keeping_the_username_focusing_the_pas
 ) -> None:
     response = sign_in_with_browser(server, authorization_request(pkce_pair()[1]), "alice", "wrong")
 
+    assert response.status_code == 200
     assert "Location" not in response.headers
     page = LoginPage(response.text)
     assert page.has_form
@@ -257,10 +220,11 @@ def test_loopback_redirect_uri_is_accepted_on_any_port(server: LiveServer, port:
         "http://localhost:54321/callback",
         "https://evil.example/callback",
         "http://127.0.0.1:54321/callback/../other",
+        None,  # no redirect_uri: the registered loopback URI has no port to fall back on
     ],
 )
 def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(
-    server: LiveServer, redirect_uri: str
+    server: LiveServer, redirect_uri: str | None
 ) -> None:
     page = open_login_page(server, authorization_request(pkce_pair()[1], redirect_uri=redirect_uri))
 

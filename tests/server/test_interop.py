@@ -13,8 +13,7 @@ from joserfc import jwt
 from joserfc.errors import InvalidClaimError
 from joserfc.jwk import KeySet
 
-from tests.server.conftest import ALICE, NATIVE_CLIENT, LiveServer
-from tests.server.test_browser_flow import REDIRECT_URI, LoginPage
+from tests.server.conftest import ALICE, NATIVE_CLIENT, REDIRECT_URI, LiveServer, LoginPage
 
 SCOPE = "openid profile"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.conftest import ALICE, BOB, NATIVE_CLIENT, LiveServer
-from tests.server.test_browser_flow import verified_claims
+from tests.server.conftest import ALICE, BOB, NATIVE_CLIENT, LiveServer, verified_claims
 
 LEGACY_CLIENT = "legacy"
 

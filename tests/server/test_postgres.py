@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import ALICE, LiveServer, free_port
-from tests.server.test_side_effects import audit_events, wait_for
+from tests.server.conftest import ALICE, LiveServer, audit_events, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,15 @@ from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import load_config
 from desktop_auth.server.db import Database
 from desktop_auth.server.models import AuditEntry, OutboxDelivery
-from tests.server.conftest import ALICE, ServerClient, ServerProcess, free_port, server_command
-from tests.server.test_side_effects import WebhookSink, wait_for
+from tests.server.conftest import (
+    ALICE,
+    ServerClient,
+    ServerProcess,
+    WebhookSink,
+    free_port,
+    server_command,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -9,65 +9,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from desktop_auth.server import signals
-from desktop_auth.server.models import AuditEntry, OutboxDelivery, OutboxEvent, User
-from tests.server.conftest import ALICE, BOB, LiveServer
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-def audit_events(server: LiveServer, name: str) -> list[AuditEntry]:
-    with server.state.db.session() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.event == name)))
-
-
-class WebhookSink:
-    """A real HTTP endpoint on 127.0.0.1 that records what it is sent."""
-
-    def __init__(self, port: int = 0, fail_first: int = 0) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.fail_first = fail_first
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if sink.fail_first > 0:
-                    sink.fail_first -= 1
-                    self.send_response(503)
-                else:
-                    sink.received.append((dict(self.headers), body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def events(self, kind: str) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.received if json.loads(body)["type"] == kind]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from desktop_auth.server.models import OutboxDelivery, OutboxEvent, User
+from tests.server.conftest import ALICE, BOB, LiveServer, WebhookSink, audit_events, wait_for
 
 
 @pytest.fixture

@@ -109,7 +109,8 @@ def authorize_submit() -> ResponseReturnValue:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except CredentialsRejected:
-        return _page(401, grant, username=username, error=CREDENTIALS_MESSAGE)
+        # 200: the form is shown again, with the message; a 401 would need WWW-Authenticate.
+        return _page(200, grant, username=username, error=CREDENTIALS_MESSAGE)
     granted: Response = state.oauth.create_authorization_response(grant_user=user, grant=grant)
     state.commit()
     session.pop(CSRF_KEY, None)
