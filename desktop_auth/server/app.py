@@ -9,6 +9,7 @@ from desktop_auth.securefiles import ensure_private_dir
 from desktop_auth.server.authorization_server import create_authorization_server
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
+from desktop_auth.server.headers import add_security_headers
 from desktop_auth.server.keys import load_or_create_keys
 from desktop_auth.server.migrations import upgrade
 from desktop_auth.server.outbox import OutboxWorker
@@ -18,10 +19,6 @@ from desktop_auth.server.secret_key import load_or_create_secret_key
 from desktop_auth.server.state import EXTENSION, ServerState
 from desktop_auth.server.throttle import Throttle
 from desktop_auth.server.views import authorize, discovery, oauth
-
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
@@ -72,13 +69,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if config.issuer.startswith("https://"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+        return add_security_headers(response, https=config.issuer.startswith("https://"))
 
     if start_worker:
         state.ensure_worker()

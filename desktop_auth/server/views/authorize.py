@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from desktop_auth.server.authorization_server import client_ip
 from desktop_auth.server.errors import CREDENTIALS_MESSAGE
+from desktop_auth.server.headers import CSP
 from desktop_auth.server.login import Attempt, CredentialsRejected, Throttled, sign_in
 from desktop_auth.server.state import server_state
 
@@ -48,8 +49,6 @@ def _page(status: int, grant: Any = None, **context: Any) -> Response:
     if grant is not None:
         # Chrome applies form-action to the redirect after the POST: allow the client's origin.
         # The app's after_request hook only fills in a missing policy, so write all of it here.
-        from desktop_auth.server.app import CSP
-
         parts = urlsplit(grant.redirect_uri)
         response.headers["Content-Security-Policy"] = (
             f"{CSP}; form-action 'self' {parts.scheme}://{parts.netloc}"
