@@ -1,0 +1,66 @@
+"""Run the DOT server: ``python -m tests.interop.dot_server`` from the repository root.
+
+Environment: DOT_SERVER_DATA_DIR (an empty directory for the SQLite database),
+DOT_ALICE_PASSWORD and DOT_BOB_PASSWORD. It migrates, creates the users and the public
+password-grant application, binds 127.0.0.1 on a free port and prints
+``serving http://127.0.0.1:PORT`` once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import django
+
+CLIENT_ID = "desktop-auth-dot"
+USERS = (
+    # username, password variable, first name, last name, group
+    ("alice", "DOT_ALICE_PASSWORD", "Alice", "Liddell", "admin"),
+    ("bob", "DOT_BOB_PASSWORD", "Bob", "Builder", "viewer"),
+)
+
+
+def seed() -> None:
+    from django.contrib.auth.models import Group, User
+    from oauth2_provider.models import Application
+
+    for username, password_variable, first, last, group_name in USERS:
+        user = User.objects.create_user(
+            username,
+            email=f"{username}@example.org",
+            password=os.environ[password_variable],
+            first_name=first,
+            last_name=last,
+        )
+        group, _ = Group.objects.get_or_create(name=group_name)
+        user.groups.add(group)
+    Application.objects.create(
+        name="desktop-auth",
+        client_id=CLIENT_ID,
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_PASSWORD,
+        algorithm=Application.RS256_ALGORITHM,
+    )
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.interop.dot_server.settings")
+    django.setup()
+
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+    from waitress.server import create_server
+
+    call_command("migrate", verbosity=0, interactive=False)
+    seed()
+    server = create_server(
+        get_wsgi_application(), host="127.0.0.1", port=0, threads=4, ident="dot-interop"
+    )
+    print(f"serving http://127.0.0.1:{server.effective_port}", flush=True)
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
