@@ -44,6 +44,14 @@ class DotServer:
         return self.log_path.read_text(errors="replace")
 
 
+def console_script(name: str) -> Path:
+    """A console script installed beside this Python, as a user runs it."""
+    script = Path(sys.executable).with_name(name)
+    if not script.exists():
+        pytest.fail(f"{script} is missing: install the project with `make venv`")
+    return script
+
+
 def _first_line(stream: IO[str] | None, timeout: float) -> str:
     """The first line a subprocess prints, or "" if it prints none in time."""
     assert stream is not None
