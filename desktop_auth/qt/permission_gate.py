@@ -1,0 +1,108 @@
+"""PermissionGate: enables, disables or hides widgets and actions by the user's permissions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PyQt5.QtCore import QObject, pyqtSlot
+from PyQt5.QtWidgets import QAction, QStackedWidget, QTabWidget, QWidget
+
+log = logging.getLogger(__name__)
+
+MODES = ("disable", "hide")
+WILDCARD = "*"
+
+
+def denied_tooltip(permission: str) -> str:
+    return f"Requires permission: {permission}"
+
+
+def allows(permissions: Iterable[str], permission: str) -> bool:
+    granted = frozenset(permissions)
+    return WILDCARD in granted or permission in granted
+
+
+@dataclass
+class _Gated:
+    target: QWidget | QAction
+    permission: str
+    mode: str
+    tooltip: str  # the target's own tooltip, restored when allowed
+
+
+def _tab_of(widget: QWidget) -> tuple[QTabWidget, int] | None:
+    """The tab widget and index when ``widget`` is a page of a QTabWidget."""
+    stack = widget.parentWidget()
+    tabs = stack.parentWidget() if isinstance(stack, QStackedWidget) else None
+    if isinstance(tabs, QTabWidget):
+        index = tabs.indexOf(widget)
+        if index >= 0:
+            return tabs, index
+    return None
+
+
+class PermissionGate(QObject):
+    """Gate widgets (or actions, or tab pages) on a permission; connect ``set_permissions`` to
+    ``AuthEvents.permissions_changed``.
+
+    ``mode="disable"`` keeps a denied widget visible but disabled, with the tooltip
+    "Requires permission: X"; ``mode="hide"`` hides it. Everything starts denied until the first
+    ``set_permissions``. A tab page is gated through its tab (disabled or hidden tab).
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("permissionGate")
+        self._gated: list[_Gated] = []
+        self._permissions: frozenset[str] = frozenset()
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return self._permissions
+
+    def gate(self, target: QWidget | QAction, permission: str, mode: str = "disable") -> None:
+        """Allow ``target`` only with ``permission``."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        tab = _tab_of(target) if isinstance(target, QWidget) else None
+        tooltip = tab[0].tabToolTip(tab[1]) if tab else target.toolTip()
+        entry = _Gated(target, permission, mode, tooltip)
+        self._gated.append(entry)
+        target.destroyed.connect(lambda *_: self._forget(entry))
+        self._apply(entry)
+
+    def _forget(self, entry: _Gated) -> None:
+        if entry in self._gated:
+            self._gated.remove(entry)
+
+    def allows(self, permission: str) -> bool:
+        return allows(self._permissions, permission)
+
+    @pyqtSlot(object)
+    def set_permissions(self, permissions: frozenset[str]) -> None:
+        """Apply a new set of permissions to every gated target."""
+        self._permissions = frozenset(permissions)
+        for entry in self._gated:
+            self._apply(entry)
+
+    def _apply(self, entry: _Gated) -> None:
+        allowed = self.allows(entry.permission)
+        tooltip = entry.tooltip if allowed else denied_tooltip(entry.permission)
+        target = entry.target
+        tab = _tab_of(target) if isinstance(target, QWidget) else None
+        if tab is not None:
+            tabs, index = tab
+            tabs.setTabToolTip(index, tooltip)
+            if entry.mode == "hide":
+                tabs.setTabVisible(index, allowed)
+                tabs.setTabEnabled(index, allowed)
+            else:
+                tabs.setTabEnabled(index, allowed)
+            target.setEnabled(allowed)
+            return
+        target.setToolTip(tooltip)
+        if entry.mode == "hide":
+            target.setVisible(allowed)
+        target.setEnabled(allowed)
