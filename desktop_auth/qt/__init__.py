@@ -1,6 +1,10 @@
-"""The Qt layer: AuthEvents signals, background workers and the sign-in widgets."""
+"""The Qt layer: AuthEvents signals, the AuthController, workers and the sign-in widgets."""
 
+from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.login_window import DemoAccount, LoginWindow
+from desktop_auth.qt.notifications import Notifier
+from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.workers import (
     BackgroundSlot,
     Worker,
@@ -10,8 +14,13 @@ from desktop_auth.qt.workers import (
 )
 
 __all__ = [
+    "AuthController",
     "AuthEvents",
     "BackgroundSlot",
+    "DemoAccount",
+    "LoginWindow",
+    "Notifier",
+    "PermissionGate",
     "Worker",
     "WorkerSignals",
     "connect_in_background",

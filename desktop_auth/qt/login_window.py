@@ -1,0 +1,399 @@
+"""The keyboard-driven sign-in window (also the lock screen) driven by an AuthController."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt5.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PyQt5.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QShortcut,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_auth.errors import AuthFailure
+from desktop_auth.qt.controller import AuthController
+from desktop_auth.session import Session
+
+log = logging.getLogger(__name__)
+
+WINDOW_TITLE = "desktop-auth \N{EM DASH} Sign in"
+LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
+CAPS_LOCK_WARNING = "Caps Lock is on."
+
+
+def caps_lock_from_key(event: QKeyEvent) -> bool | None:
+    """Whether Caps Lock is on, judged from a typed letter's case and Shift; None if unknown.
+
+    Qt has no portable Caps Lock query, but a letter typed in upper case without Shift (or in
+    lower case with it) tells.
+    """
+    text = event.text()
+    if len(text) != 1 or text.lower() == text.upper():
+        return None
+    shifted = bool(event.modifiers() & Qt.ShiftModifier)
+    return text.isupper() != shifted
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """An account of the embedded demo server, shown in the banner."""
+
+    username: str
+    password: str
+    roles: tuple[str, ...]
+
+
+class LoginWindow(QMainWindow):
+    """Sign in with the keyboard alone; the same window is the lock screen.
+
+    Object names (for tests and style sheets): username, password, showPassword,
+    signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner, issuerLabel.
+    Tab order username, password, show password, sign in; Enter submits from any of them,
+    Esc cancels a sign-in in progress.
+    """
+
+    sign_in_requested = pyqtSignal(str, str)
+    cancel_requested = pyqtSignal()
+
+    def __init__(
+        self,
+        controller: AuthController,
+        last_username: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("loginWindow")
+        self.setWindowTitle(WINDOW_TITLE)
+        self._busy = False
+        self._locked_user: str | None = None
+        self._retry_remaining = 0
+        self._caps_lock: bool | None = None
+
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setObjectName("retryTimer")
+        self._retry_timer.setInterval(1000)
+
+        self._build()
+        if last_username:
+            self.username.setText(last_username)
+        self._connect_signals()
+        # Given now, the focus is where the user starts typing once the window is shown.
+        (self.password if last_username else self.username).setFocus(Qt.OtherFocusReason)
+        self.resize(460, 560)
+
+    # Construction
+
+    def _build(self) -> None:
+        self.heading = QLabel("Sign in")
+        self.heading.setObjectName("heading")
+        self.issuer_label = QLabel("")
+        self.issuer_label.setObjectName("issuerLabel")
+        self.issuer_label.setWordWrap(True)
+        self.issuer_label.hide()
+
+        self.demo_banner = QLabel()
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setTextFormat(Qt.RichText)
+        self.demo_banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.demo_banner.hide()
+
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        self.username.setAccessibleName("Username")
+        self.username.setInputMethodHints(Qt.ImhNoAutoUppercase | Qt.ImhNoPredictiveText)
+        self.username_label = QLabel("&Username")
+        self.username_label.setObjectName("usernameLabel")
+        self.username_label.setBuddy(self.username)
+
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setAccessibleName("Password")
+        self.password.setEchoMode(QLineEdit.Password)
+        self.password.setInputMethodHints(Qt.ImhHiddenText | Qt.ImhSensitiveData)
+        self.password_label = QLabel("&Password")
+        self.password_label.setObjectName("passwordLabel")
+        self.password_label.setBuddy(self.password)
+
+        self.caps_lock_warning = QLabel(CAPS_LOCK_WARNING)
+        self.caps_lock_warning.setObjectName("capsLockWarning")
+        self.caps_lock_warning.hide()
+
+        # "Sho&w", not "&Show": Alt+S belongs to "Sign in", and a mnemonic shared by two
+        # widgets only moves the focus between them, so Alt+S would never sign in.
+        self.show_password = QCheckBox("Sho&w password")
+        self.show_password.setObjectName("showPassword")
+
+        self.message_label = QLabel()
+        self.message_label.setObjectName("messageLabel")
+        self.message_label.setWordWrap(True)
+        self.message_label.setAccessibleName("Sign-in message")
+        self.message_label.hide()
+
+        self.busy_indicator = QProgressBar()
+        self.busy_indicator.setObjectName("busyIndicator")
+        self.busy_indicator.setRange(0, 0)  # indeterminate
+        self.busy_indicator.setTextVisible(False)
+        self.busy_indicator.setAccessibleName("Signing in")
+        self.busy_indicator.setFixedHeight(4)
+        self.busy_indicator.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.busy_indicator.hide()
+
+        self.sign_in_button = QPushButton("&Sign in")
+        self.sign_in_button.setObjectName("signInButton")
+        self.sign_in_button.setDefault(True)
+
+        card = QFrame()
+        card.setObjectName("card")
+        form = QVBoxLayout(card)
+        form.setContentsMargins(32, 28, 32, 28)
+        form.setSpacing(6)
+        form.addWidget(self.heading)
+        form.addWidget(self.issuer_label)
+        form.addSpacing(14)
+        form.addWidget(self.username_label)
+        form.addWidget(self.username)
+        form.addSpacing(8)
+        form.addWidget(self.password_label)
+        form.addWidget(self.password)
+        form.addWidget(self.caps_lock_warning)
+        form.addWidget(self.show_password)
+        form.addSpacing(8)
+        form.addWidget(self.message_label)
+        form.addWidget(self.busy_indicator)
+        form.addSpacing(6)
+        form.addWidget(self.sign_in_button)
+
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(card)
+        column.addSpacing(12)
+        column.addWidget(self.demo_banner)
+        column.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addLayout(column, 0)
+        row.addStretch(1)
+        card.setFixedWidth(380)
+        self.demo_banner.setFixedWidth(380)
+
+        central = QWidget()
+        central.setObjectName("loginBackground")
+        central.setLayout(row)
+        self.setCentralWidget(central)
+
+        self.setTabOrder(self.username, self.password)
+        self.setTabOrder(self.password, self.show_password)
+        self.setTabOrder(self.show_password, self.sign_in_button)
+
+        # Enter submits from every field (a QMainWindow has no default button of its own).
+        self._submit_shortcuts = [
+            QShortcut(QKeySequence(key), self) for key in (Qt.Key_Return, Qt.Key_Enter)
+        ]
+        self._cancel_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), self)
+
+    def _connect_signals(self) -> None:
+        for shortcut in self._submit_shortcuts:
+            shortcut.activated.connect(self.submit)
+        self._cancel_shortcut.activated.connect(self.cancel)
+        self.sign_in_button.clicked.connect(self.submit)
+        self.show_password.toggled.connect(self._on_show_password_toggled)
+        self._retry_timer.timeout.connect(self._on_retry_tick)
+        self.password.installEventFilter(self)
+        self.username.installEventFilter(self)
+
+        self.sign_in_requested.connect(self.controller.sign_in)
+        self.cancel_requested.connect(self.controller.cancel)
+        events = self.controller.events
+        events.login_started.connect(self._on_login_started)
+        events.login_failed.connect(self._on_login_failed)
+        events.login_succeeded.connect(self._on_signed_in)
+        events.unlocked.connect(self._on_signed_in)
+        events.locked.connect(self._on_locked)
+        events.logged_out.connect(self._on_logged_out)
+
+    # What the app and tests call
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @property
+    def message(self) -> str:
+        return self.message_label.text() if self.message_label.isVisible() else ""
+
+    def set_issuer(self, text: str) -> None:
+        """Say which server the user signs in to (or that it is still starting)."""
+        self.issuer_label.setText(text)
+        self.issuer_label.setVisible(bool(text))
+
+    def set_demo_accounts(self, accounts: Sequence[DemoAccount]) -> None:
+        """Show the "demo server" banner listing the embedded server's accounts."""
+        rows = "".join(
+            f"<tr><td><b>{a.username}</b>&nbsp;&nbsp;</td><td><tt>{a.password}</tt>"
+            f"&nbsp;&nbsp;</td><td>{', '.join(a.roles)}</td></tr>"
+            for a in accounts
+        )
+        self.demo_banner.setText(
+            "<b>Demo server</b> \N{EM DASH} running on this computer with these accounts:"
+            f"<table style='margin-top:6px'>{rows}</table>"
+        )
+        self.demo_banner.setAccessibleName("Demo server accounts")
+        self.demo_banner.setVisible(bool(accounts))
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` in the window and expose it to screen readers."""
+        self.message_label.setText(text)
+        self.message_label.setProperty("kind", kind)
+        self.message_label.setAccessibleDescription(text)
+        # Re-polish so a style sheet keyed on the "kind" property applies.
+        self.message_label.style().unpolish(self.message_label)
+        self.message_label.style().polish(self.message_label)
+        self.message_label.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.message_label.clear()
+        self.message_label.setAccessibleDescription("")
+        self.message_label.hide()
+
+    @pyqtSlot()
+    def submit(self) -> None:
+        """Ask to sign in with what is in the fields (ignored while busy or waiting)."""
+        if self._busy or self._retry_remaining > 0:
+            return
+        username = self.username.text().strip()
+        if not username:
+            self.show_message("Enter your username.")
+            self.username.setFocus(Qt.OtherFocusReason)
+            return
+        if not self.password.text():
+            self.show_message("Enter your password.")
+            self.password.setFocus(Qt.OtherFocusReason)
+            return
+        self.sign_in_requested.emit(username, self.password.text())
+
+    @pyqtSlot()
+    def cancel(self) -> None:
+        """Esc: cancel a sign-in in progress."""
+        if self._busy:
+            self.cancel_requested.emit()
+
+    # Slots for the controller's events
+
+    @pyqtSlot(str)
+    def _on_login_started(self, username: str) -> None:
+        self._set_busy(True)
+        self.show_message(f"Signing in as {username}\N{HORIZONTAL ELLIPSIS}", kind="info")
+
+    @pyqtSlot(AuthFailure)
+    def _on_login_failed(self, failure: AuthFailure) -> None:
+        self._set_busy(False)
+        self.password.clear()
+        if failure.kind == "throttled" and failure.retry_after:
+            self._start_retry_countdown(failure.retry_after)
+        else:
+            self.show_message(
+                failure.message, kind="info" if failure.kind == "cancelled" else "error"
+            )
+        self.password.setFocus(Qt.OtherFocusReason)
+
+    @pyqtSlot(Session)
+    def _on_signed_in(self, session: Session) -> None:
+        self._set_busy(False)
+        self.password.clear()
+        self.clear_message()
+        self.username.setText(session.username)
+
+    @pyqtSlot()
+    def _on_locked(self) -> None:
+        session = self.controller.session
+        self._locked_user = session.username if session is not None else None
+        self.setWindowTitle(LOCKED_TITLE)
+        self.heading.setText("Locked")
+        if self._locked_user:
+            self.username.setText(self._locked_user)
+        self.username.setReadOnly(True)
+        self.password.clear()
+        self.show_message(f"Enter the password of {self._locked_user} to unlock.", kind="info")
+        self.password.setFocus(Qt.OtherFocusReason)
+
+    @pyqtSlot(str)
+    def _on_logged_out(self, reason: str) -> None:
+        self._leave_lock_mode()
+        self.password.clear()
+        self.clear_message()
+        self.password.setFocus(Qt.OtherFocusReason)
+
+    def _leave_lock_mode(self) -> None:
+        self._locked_user = None
+        self.setWindowTitle(WINDOW_TITLE)
+        self.heading.setText("Sign in")
+        self.username.setReadOnly(False)
+
+    # Internals
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for widget in (self.username, self.password, self.show_password):
+            widget.setEnabled(not busy)
+        self.sign_in_button.setEnabled(not busy and self._retry_remaining == 0)
+        self.busy_indicator.setVisible(busy)
+
+    def _start_retry_countdown(self, seconds: int) -> None:
+        self._retry_remaining = seconds
+        self.sign_in_button.setEnabled(False)
+        self._show_retry_message()
+        self._retry_timer.start()
+
+    def _show_retry_message(self) -> None:
+        unit = "second" if self._retry_remaining == 1 else "seconds"
+        self.show_message(
+            f"Too many sign-in attempts. Try again in {self._retry_remaining} {unit}."
+        )
+
+    @pyqtSlot()
+    def _on_retry_tick(self) -> None:
+        self._retry_remaining = max(0, self._retry_remaining - 1)
+        if self._retry_remaining:
+            self._show_retry_message()
+            return
+        self._retry_timer.stop()
+        self.sign_in_button.setEnabled(not self._busy)
+        self.show_message("You can try signing in again.", kind="info")
+
+    @pyqtSlot(bool)
+    def _on_show_password_toggled(self, shown: bool) -> None:
+        self.password.setEchoMode(QLineEdit.Normal if shown else QLineEdit.Password)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.KeyPress and watched in (self.password, self.username):
+            self._update_caps_lock(event)
+        return super().eventFilter(watched, event)
+
+    def _update_caps_lock(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key_CapsLock:
+            state = None if self._caps_lock is None else not self._caps_lock
+        else:
+            state = caps_lock_from_key(event)
+            if state is None:
+                return
+        self._caps_lock = state
+        self.caps_lock_warning.setVisible(bool(state))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._retry_timer.stop()
+        super().closeEvent(event)

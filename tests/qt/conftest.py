@@ -1,0 +1,42 @@
+"""Fixtures for the Qt layer: login windows shown and active, ready for keyboard input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PyQt5.QtWidgets import QApplication
+
+from desktop_auth.errors import NetworkError
+from desktop_auth.qt.controller import AuthController
+from desktop_auth.qt.login_window import LoginWindow
+
+
+def no_server():
+    """A client factory for windows that never sign in: it says there is no server."""
+    raise NetworkError("This test has no identity server.")
+
+
+def focused_name() -> str:
+    widget = QApplication.focusWidget()
+    return widget.objectName() if widget is not None else ""
+
+
+@pytest.fixture
+def show_login_window(qtbot) -> Callable[..., LoginWindow]:
+    """Show a LoginWindow for ``controller``, active, so key presses go where a user's would."""
+
+    def show(controller: AuthController, **kw) -> LoginWindow:
+        window = LoginWindow(controller, **kw)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        return window
+
+    return show
+
+
+@pytest.fixture
+def offline_window(show_login_window) -> LoginWindow:
+    return show_login_window(AuthController(no_server))
