@@ -1,0 +1,543 @@
+"""The local activity log: append-only, hash-chained SQLite that ``log verify`` can check.
+
+Each entry's ``hash`` is SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of
+``[seq, ts, event, username, issuer, detail, previous hash]``; the first entry's previous hash
+is 64 zeros. The newest ``seq`` and ``hash`` are also kept in a ``head`` row updated in the
+same transaction, so deleting entries from the end is detected as well as editing or deleting
+any other entry.
+
+What this does and does not protect against: the chain has no key, so it makes *accidental*
+damage and *casual* edits evident (a changed field, a deleted row, a chopped-off tail). Someone
+who can write the file and knows the format can rewrite every hash after a change, and the head
+row with them; to catch that, keep a copy of the head hash elsewhere (``log verify`` prints it)
+and compare later.
+
+Durability: the database runs in WAL mode with ``synchronous=FULL``, so ``append`` returns only
+after the WAL is fsynced; an entry survives a crash or power cut right after the event.
+``NORMAL`` would survive a process crash but could lose the last commits on power loss, and
+events are rare (a few per session), so the fsync costs nothing anyone notices.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import Any, TextIO
+
+from .securefiles import FILE_MODE, ensure_private_dir
+
+log = logging.getLogger(__name__)
+
+LOG_FILENAME = "activity.sqlite3"
+
+# DESIGN.md, "Data" (contract).
+EVENTS = (
+    "app_started",
+    "login_succeeded",
+    "login_failed",
+    "logged_out",
+    "session_restored",
+    "session_refreshed",
+    "session_expired",
+    "locked",
+    "unlocked",
+    "permission_denied",
+)
+EXPORT_FIELDS = ("seq", "ts", "event", "username", "issuer", "detail", "hash")
+EXPORT_FORMATS = ("jsonl", "csv")
+GENESIS_HASH = "0" * 64
+
+# Detail keys that name a secret, compared lower-cased with '-' read as '_'.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "passwd",
+        "token",
+        "code",
+        "secret",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "authorization_code",
+        "device_code",
+        "client_secret",
+        "code_verifier",
+        "assertion",
+    }
+)
+SECRET_KEY_SUFFIXES = ("_token", "_secret", "_password")
+# A compact JWS/JWT (header.payload.signature) is a token whatever key it is under.
+_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+MAX_DETAIL_BYTES = 16_384
+
+DEFAULT_PAGE_SIZE = 256
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    event TEXT NOT NULL,
+    username TEXT,
+    issuer TEXT,
+    detail TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+-- One per filter the viewer offers; each also yields rows in seq (rowid) order.
+CREATE INDEX IF NOT EXISTS entries_by_event ON entries (event);
+CREATE INDEX IF NOT EXISTS entries_by_username ON entries (username COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entries_by_username_event
+    ON entries (username COLLATE NOCASE, event);
+CREATE TABLE IF NOT EXISTS head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+"""
+
+
+_SELECT = "SELECT seq, ts, event, username, issuer, detail, hash FROM entries"
+
+
+class ActivityLogError(Exception):
+    """The log file cannot be opened or is not an activity log."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the log, as exported."""
+
+    seq: int
+    ts: str
+    event: str
+    username: str | None
+    issuer: str | None
+    detail: Mapping[str, Any]
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The export shape: ``EXPORT_FIELDS`` in order, ``detail`` an object."""
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "event": self.event,
+            "username": self.username,
+            "issuer": self.issuer,
+            "detail": dict(self.detail),
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify`` found. ``first_bad_seq`` is the first entry that was changed or is
+    missing; ``reason`` says how, in words fit to print."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    head_hash: str | None = None
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def entry_hash(
+    seq: int,
+    ts: str,
+    event: str,
+    username: str | None,
+    issuer: str | None,
+    detail: Mapping[str, Any] | str,
+    previous_hash: str,
+) -> str:
+    """The chain hash of one entry; ``detail`` may be given as its canonical JSON text.
+
+    Concatenating canonical pieces gives exactly ``canonical_json([seq, ..., previous_hash])``
+    without re-parsing the stored detail, which keeps ``verify`` fast on big logs.
+    """
+    if type(seq) is not int:
+        raise TypeError(f"seq must be an integer, not {seq!r}")
+    detail_json = detail if isinstance(detail, str) else canonical_json(detail)
+    text = (
+        f"[{seq},{_json_string(ts)},{_json_string(event)},{_json_string(username)},"
+        f"{_json_string(issuer)},{detail_json},{_json_string(previous_hash)}]"
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json_string(value: str | None) -> str:
+    """``canonical_json(value)`` for a string or None, without json.dumps's per-call set-up."""
+    if value is None:
+        return "null"
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, not {value!r}")
+    return encode_basestring(value)
+
+
+def check_no_secrets(detail: object, where: str = "detail") -> None:
+    """Raise ``ValueError`` if ``detail`` has a key that names a secret or holds a JWT."""
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where} keys must be strings, not {key!r}")
+            name = key.lower().replace("-", "_")
+            if name in SECRET_KEYS or name.endswith(SECRET_KEY_SUFFIXES):
+                raise ValueError(
+                    f"refusing to log {where}[{key!r}]: the activity log never holds a "
+                    "password, token or code"
+                )
+            check_no_secrets(value, f"{where}[{key!r}]")
+    elif isinstance(detail, list | tuple):
+        for index, value in enumerate(detail):
+            check_no_secrets(value, f"{where}[{index}]")
+    elif isinstance(detail, str) and _JWT.match(detail):
+        raise ValueError(f"refusing to log {where}: it looks like a token")
+
+
+def utc_timestamp(moment: datetime | None = None) -> str:
+    """RFC 3339 in UTC with microseconds and a ``Z``, e.g. 2025-01-31T12:00:00.000000Z."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(
+    event: str | None, username: str | None, text: str | None
+) -> tuple[list[str], list[object]]:
+    """SQL conditions for the filters. Only these constant fragments ever reach the SQL text
+    (values are bound parameters), which is why the queries built from them are safe."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if event:
+        clauses.append("event = ?")
+        params.append(event)
+    if username:
+        clauses.append("username = ? COLLATE NOCASE")
+        params.append(username)
+    if text:
+        # Substring search cannot use an index; the viewer reads pages off the UI thread.
+        pattern = _like_pattern(text)
+        clauses.append("(username LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')")
+        params.extend((pattern, pattern))
+    return clauses, params
+
+
+def _json_line(row: tuple[Any, ...]) -> str:
+    """One JSON-lines record, fields in ``EXPORT_FIELDS`` order, assembled from the stored
+    canonical pieces (a million json.dumps calls would make exports several times slower)."""
+    seq, ts, event, username, issuer, detail, hash_ = row
+    try:
+        json.loads(detail)
+    except (TypeError, ValueError):
+        detail = _json_string(str(detail))  # a damaged row still exports as valid JSON
+    return (
+        f'{{"seq":{int(seq)},"ts":{_json_string(ts)},"event":{_json_string(event)},'
+        f'"username":{_json_string(username)},"issuer":{_json_string(issuer)},'
+        f'"detail":{detail},"hash":{_json_string(hash_)}}}\n'
+    )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    seq, ts, event, username, issuer, detail, hash_ = row
+    return Entry(seq, ts, event, username, issuer, json.loads(detail), hash_)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` 0600 if missing (so SQLite's -wal and -shm copy that mode); tighten it
+    if an existing file is looser."""
+    if not path.parent.exists():
+        ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+class ActivityLog:
+    """The activity log at ``path`` (normally ``DATA_DIR/activity.sqlite3``).
+
+    Safe to share between threads: writes go through one connection and reads through
+    another, each behind its own lock, so a slow search never delays an append (WAL lets
+    readers and the writer run at once). Other processes may append too: each append takes
+    SQLite's write lock before reading the previous hash.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        _create_private_file(path)
+        try:
+            self._writer = self._connect()
+            self._writer.executescript(_SCHEMA)
+            self._writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._reader = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise ActivityLogError(f"{path} is not a usable activity log: {exc}") from exc
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> ActivityLog:
+        return cls(data_dir / LOG_FILENAME)
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in append).
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+        return connection
+
+    def close(self) -> None:
+        with self._write_lock, self._read_lock:
+            self._writer.close()
+            self._reader.close()
+
+    def __enter__(self) -> ActivityLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def append(
+        self,
+        event: str,
+        username: str | None = None,
+        issuer: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Entry:
+        """Add an entry and return it once it is committed to disk.
+
+        ``ValueError`` for an unknown event, a detail that is not JSON or is too big, or a
+        detail that looks like it holds a secret (DESIGN.md: never a password, token or code).
+        """
+        if event not in EVENTS:
+            raise ValueError(f"unknown activity event {event!r}; expected one of {EVENTS}")
+        for name, value in (("username", username), ("issuer", issuer)):
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string or None")
+        detail = dict(detail or {})
+        check_no_secrets(detail)
+        try:
+            detail_json = canonical_json(detail)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"detail is not plain JSON: {exc}") from exc
+        if len(detail_json.encode("utf-8")) > MAX_DETAIL_BYTES:
+            raise ValueError(f"detail is larger than {MAX_DETAIL_BYTES} bytes")
+        ts = utc_timestamp()
+        with self._write_lock:
+            connection = self._writer
+            # IMMEDIATE takes the write lock before the head is read, so two processes
+            # appending at once still chain one entry after the other.
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = connection.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+                previous_seq, previous_hash = row if row else (0, GENESIS_HASH)
+                seq = previous_seq + 1
+                hash_ = entry_hash(seq, ts, event, username, issuer, detail_json, previous_hash)
+                connection.execute(
+                    "INSERT INTO entries (seq, ts, event, username, issuer, detail, hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (seq, ts, event, username, issuer, detail_json, hash_),
+                )
+                connection.execute(
+                    "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                    (seq, hash_),
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return Entry(seq, ts, event, username, issuer, json.loads(detail_json), hash_)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def query(
+        self,
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+        event: str | None = None,
+        username: str | None = None,
+        text: str | None = None,
+        *,
+        before_seq: int | None = None,
+    ) -> list[Entry]:
+        """Entries newest first, filtered. ``event`` and ``username`` match exactly (the
+        username case-insensitively); ``text`` is a case-insensitive substring of the username
+        or the detail JSON.
+
+        For paging deep into a big log pass the last ``seq`` seen as ``before_seq`` (with
+        ``offset=0``): it seeks through the index instead of counting past ``offset`` rows.
+        """
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        clauses, params = _where(event, username, text)
+        if before_seq is not None:
+            clauses.append("seq < ?")
+            params.append(before_seq)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"{_SELECT} {where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        with self._read_lock:
+            rows = self._reader.execute(sql, (*params, limit, offset)).fetchall()
+        return [_entry(row) for row in rows]
+
+    def count(
+        self, event: str | None = None, username: str | None = None, text: str | None = None
+    ) -> int:
+        """How many entries ``query`` with the same filters would page through."""
+        clauses, params = _where(event, username, text)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._read_lock:
+            (total,) = self._reader.execute(
+                f"SELECT count(*) FROM entries {where}",  # noqa: S608 - see _where
+                params,
+            ).fetchone()
+        return int(total)
+
+    def usernames(self) -> list[str]:
+        """Every username in the log, sorted case-insensitively (for filter completion)."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT DISTINCT username COLLATE NOCASE FROM entries"
+                " WHERE username IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own inside one read transaction, so a long export or verify
+        sees one consistent state and does not hold up the viewer's reads."""
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        try:
+            connection.execute("BEGIN")
+            yield connection
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def export(
+        self,
+        fmt: str,
+        stream: TextIO,
+        event: str | None = None,
+        username: str | None = None,
+        text: str | None = None,
+    ) -> int:
+        """Write entries oldest first to ``stream`` as JSON lines or CSV; return how many.
+
+        Fields are ``EXPORT_FIELDS``; ``detail`` is an object in JSON lines and a JSON string in
+        CSV (which starts with a header row). With no filter this is the whole chain, which a
+        reader can re-verify with the rule in this module's docstring.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}; expected one of {EXPORT_FORMATS}")
+        clauses, params = _where(event, username, text)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        written = 0
+        with self._snapshot() as connection:
+            rows = connection.execute(f"{_SELECT} {where} ORDER BY seq", params)
+            if fmt == "csv":
+                writer = csv.writer(stream, lineterminator="\n")
+                writer.writerow(EXPORT_FIELDS)
+                for row in rows:
+                    writer.writerow(row)  # detail is stored as canonical JSON text already
+                    written += 1
+            else:
+                for row in rows:
+                    stream.write(_json_line(row))
+                    written += 1
+        return written
+
+    def verify(self) -> Verification:
+        """Walk the chain from the first entry and report the first one that is wrong."""
+        with self._snapshot() as connection:
+            head = connection.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            rows = connection.execute(f"{_SELECT} ORDER BY seq")
+            checked = 0
+            previous_seq, previous_hash = 0, GENESIS_HASH
+            for seq, ts, event, username, issuer, detail, hash_ in rows:
+                if seq != previous_seq + 1:
+                    return _missing(checked, previous_seq, seq)
+                try:
+                    expected = entry_hash(seq, ts, event, username, issuer, detail, previous_hash)
+                except (TypeError, ValueError) as exc:
+                    return Verification(False, checked, seq, f"entry {seq} is malformed: {exc}")
+                if expected != hash_:
+                    changed = f"entry {seq} was changed: its contents do not match its hash"
+                    if previous_seq:
+                        changed += f" (or the hash of entry {previous_seq} was changed)"
+                    return Verification(False, checked, seq, changed)
+                checked += 1
+                previous_seq, previous_hash = seq, hash_
+        return _check_head(head, checked, previous_seq, previous_hash)
+
+
+def _missing(checked: int, previous_seq: int, seq: int) -> Verification:
+    missing = previous_seq + 1
+    what = f"entries {missing} to {seq - 1} are" if seq - 1 > missing else f"entry {missing} is"
+    where = (
+        f"entry {seq} follows entry {previous_seq}"
+        if previous_seq
+        else f"the log starts at entry {seq}"
+    )
+    return Verification(False, checked, missing, f"{what} missing: {where}")
+
+
+def _check_head(
+    head: tuple[int, str] | None, checked: int, last_seq: int, last_hash: str
+) -> Verification:
+    """Compare the end of an intact chain with the head record (which catches a cut tail)."""
+    if head is None:
+        if checked:
+            return Verification(False, checked, last_seq, "the head record was deleted")
+        return Verification(True, 0, head_hash=GENESIS_HASH)
+    head_seq, head_hash = head
+    if head_seq > last_seq:
+        missing = last_seq + 1
+        what = (
+            f"entries {missing} to {head_seq} are" if head_seq > missing else f"entry {missing} is"
+        )
+        return Verification(
+            False, checked, missing, f"{what} missing: the end of the log was cut off"
+        )
+    if head_seq < last_seq:
+        return Verification(
+            False,
+            checked,
+            head_seq + 1,
+            f"entry {head_seq + 1} was not written by the log: the head record ends at "
+            f"entry {head_seq}",
+        )
+    if head_hash != last_hash:
+        return Verification(
+            False,
+            checked,
+            last_seq,
+            f"entry {last_seq} was changed: its hash does not match the head record",
+        )
+    return Verification(True, checked, head_hash=head_hash)
