@@ -7,6 +7,7 @@ from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.workers import (
     BackgroundSlot,
+    SerialQueue,
     Worker,
     WorkerSignals,
     connect_in_background,
@@ -21,6 +22,7 @@ __all__ = [
     "LoginWindow",
     "Notifier",
     "PermissionGate",
+    "SerialQueue",
     "Worker",
     "WorkerSignals",
     "connect_in_background",

@@ -91,23 +91,23 @@ def run_in_background(
     return worker.start(pool)
 
 
-class BackgroundSlot:
-    """A slot that runs in the thread pool, one call at a time, in the order of the emissions.
+class SerialQueue:
+    """Runs submitted calls in the thread pool one at a time, in the order submitted.
 
-    Calls are queued and drained by one worker at a time, so a slow slot neither blocks the
-    thread that emits nor runs concurrently with itself (an activity log stays in order).
+    Calls are drained by one worker at a time, so the submitting (UI) thread never waits and
+    the calls never overlap: several signals sharing one queue keep their relative order
+    (an activity log stays in the order things happened).
     """
 
-    def __init__(self, slot: Callable[..., Any], pool: QThreadPool | None = None) -> None:
-        self._slot = slot
+    def __init__(self, pool: QThreadPool | None = None) -> None:
         self._pool = pool
-        self._calls: deque[tuple[Any, ...]] = deque()
+        self._calls: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._lock = threading.Lock()
         self._draining = False
 
-    def __call__(self, *args: Any) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         with self._lock:
-            self._calls.append(args)
+            self._calls.append((fn, args))
             if self._draining:
                 return
             self._draining = True
@@ -119,20 +119,41 @@ class BackgroundSlot:
                 if not self._calls:
                     self._draining = False
                     return
-                args = self._calls.popleft()
+                fn, args = self._calls.popleft()
             try:
-                self._slot(*args)
+                fn(*args)
             except Exception as error:  # one failed call must not stop the rest
                 _log_error(error)
 
 
+class BackgroundSlot:
+    """A slot that runs in the thread pool through a ``SerialQueue`` (its own by default)."""
+
+    def __init__(
+        self,
+        slot: Callable[..., Any],
+        pool: QThreadPool | None = None,
+        queue: SerialQueue | None = None,
+    ) -> None:
+        self._slot = slot
+        self.queue = queue if queue is not None else SerialQueue(pool)
+
+    def __call__(self, *args: Any) -> None:
+        self.queue.submit(self._slot, *args)
+
+
 def connect_in_background(
-    signal: Any, slot: Callable[..., Any], pool: QThreadPool | None = None
+    signal: Any,
+    slot: Callable[..., Any],
+    pool: QThreadPool | None = None,
+    queue: SerialQueue | None = None,
 ) -> BackgroundSlot:
     """Connect ``signal`` to ``slot`` so that the slot runs off the emitting (UI) thread.
 
+    Calls run one at a time in emission order; pass the same ``queue`` to several
+    connections to keep their order relative to each other. The slot must not touch widgets.
     Returns the connected callable; ``signal.disconnect(it)`` undoes the connection.
     """
-    background = BackgroundSlot(slot, pool)
+    background = BackgroundSlot(slot, pool, queue)
     signal.connect(background)
     return background

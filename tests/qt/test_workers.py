@@ -8,7 +8,7 @@ import time
 
 from PyQt5.QtCore import QObject, QThreadPool, QTimer, pyqtSignal
 
-from desktop_auth.qt.workers import Worker, connect_in_background, run_in_background
+from desktop_auth.qt.workers import SerialQueue, Worker, connect_in_background, run_in_background
 
 
 class Emitter(QObject):
@@ -124,3 +124,22 @@ def test_a_failing_background_slot_is_logged_and_later_calls_still_run(qtbot, ca
     QThreadPool.globalInstance().waitForDone()
 
     assert "background task failed: RuntimeError" in caplog.text
+
+
+def test_connections_sharing_a_queue_keep_their_relative_order(qtbot):
+    first, second = Emitter(), Emitter()
+    queue = SerialQueue()
+    seen = []
+
+    def slow(text):
+        time.sleep(0.05)
+        seen.append(text)
+
+    connect_in_background(first.happened, slow, queue=queue)
+    connect_in_background(second.happened, seen.append, queue=queue)
+    first.happened.emit("1")
+    second.happened.emit("2")
+    first.happened.emit("3")
+    qtbot.waitUntil(lambda: len(seen) == 3)
+
+    assert seen == ["1", "2", "3"]
