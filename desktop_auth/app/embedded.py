@@ -1,0 +1,133 @@
+"""The bundled identity server run in-process on 127.0.0.1, with demo accounts, for `desktop-auth`
+without --issuer.
+
+Everything here that imports the server (Flask, SQLAlchemy, Authlib, argon2) runs inside
+``EmbeddedServer.start``, which the app calls in a worker thread: the login window shows first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from desktop_auth.errors import ServerError
+from desktop_auth.qt.login_window import DemoAccount
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DIR = "embedded-server"
+CLIENT_ID = "desktop-auth"
+# The passwords are public (the window and the README show them): this server is for trying
+# the app on one computer, and it listens on 127.0.0.1 only.
+DEMO_ACCOUNTS = (
+    DemoAccount("alice", "alice-demo-password", ("admin",)),
+    DemoAccount("bob", "bob-demo-password", ("viewer",)),
+)
+_DEMO_PROFILES = {
+    "alice": {"display_name": "Alice Admin", "email": "alice@example.org"},
+    "bob": {"display_name": "Bob Viewer", "email": "bob@example.org"},
+}
+START_TIMEOUT_SECONDS = 60.0
+
+
+class EmbeddedServer:
+    """The bundled server with data under ``DATA_DIR/embedded-server``; demo accounts on first
+    run. ``start()`` blocks (call it in a worker); ``url()`` waits for it from any thread."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.directory = Path(data_dir) / EMBEDDED_DIR
+        self._ready = threading.Event()
+        self._url: str | None = None
+        self._error: BaseException | None = None
+        self._served: Any = None
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    @property
+    def accounts(self) -> tuple[DemoAccount, ...]:
+        return DEMO_ACCOUNTS
+
+    def start(self) -> str:
+        """Set up the data dir if new, serve on 127.0.0.1 at a random port, return the URL."""
+        try:
+            url = self._start()
+        except BaseException as error:
+            self._error = error
+            self._ready.set()
+            raise
+        self._url = url
+        self._ready.set()
+        return url
+
+    def _start(self) -> str:
+        from desktop_auth.server.config import CONFIG_FILE, load_config, save_config
+        from desktop_auth.server.serve import ServedApp
+        from desktop_auth.server.state import server_state
+
+        first_run = not (self.directory / CONFIG_FILE).exists()
+        config = load_config(self.directory)
+        if first_run:
+            # No stored issuer: each run is http://127.0.0.1:<its port>.
+            save_config(config, store_issuer=False)
+        served = ServedApp(config, host="127.0.0.1", port=0, threads=4)
+        with self._lock:
+            if self._stopped:
+                raise ServerError("The app is quitting; the demo server was not started.")
+            self._served = served
+        served.start()
+        with server_state(served.app).db.session() as session:
+            self._provision(session, server_state(served.app).passwords)
+        log.info("embedded identity server at %s (data in %s)", served.url, self.directory)
+        return str(served.url)
+
+    def _provision(self, session: Any, passwords: Any) -> None:
+        """The native client and the demo accounts, created when missing."""
+        from sqlalchemy import select
+
+        from desktop_auth.server.accounts import create_user
+        from desktop_auth.server.cli import NATIVE_REDIRECT_URI
+        from desktop_auth.server.login import account_key
+        from desktop_auth.server.models import Client, User
+
+        if session.scalar(select(Client).where(Client.client_id == CLIENT_ID)) is None:
+            session.add(
+                Client(
+                    client_id=CLIENT_ID,
+                    redirect_uris=[NATIVE_REDIRECT_URI],
+                    allow_password_grant=False,
+                    first_party=True,
+                )
+            )
+        for account in DEMO_ACCOUNTS:
+            key = account_key(account.username)
+            if session.scalar(select(User.id).where(User.username_key == key)) is None:
+                create_user(
+                    session,
+                    passwords,
+                    account.username,
+                    account.password,
+                    account.roles,
+                    **_DEMO_PROFILES[account.username],
+                )
+
+    def url(self, timeout: float = START_TIMEOUT_SECONDS) -> str:
+        """The server's URL once it serves; raises ``ServerError`` if it could not start."""
+        if not self._ready.wait(timeout):
+            raise ServerError("The demo server did not start in time; restart the app.")
+        if self._url is None:
+            raise ServerError(f"The demo server could not start: {self._error}")
+        return self._url
+
+    def stop(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Stop serving; a start in progress is waited for first, so no thread is left."""
+        with self._lock:
+            self._stopped = True
+            starting = self._served is not None and not self._ready.is_set()
+        if starting:
+            self._ready.wait(timeout)
+        with self._lock:
+            served, self._served = self._served, None
+        if served is not None:
+            served.stop()

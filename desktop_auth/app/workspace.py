@@ -1,0 +1,257 @@
+"""The reference app's workspace: what a signed-in user works in, gated by permissions."""
+
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt, pyqtSignal, pyqtSlot
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QAction,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_auth.qt.permission_gate import PermissionGate
+from desktop_auth.session import Session
+
+WINDOW_TITLE = "desktop-auth \N{EM DASH} Workspace"
+
+# What each part of the workspace needs (DESIGN.md's policy grants them by role).
+DOCUMENTS_READ = "documents.read"
+DOCUMENTS_WRITE = "documents.write"
+REPORTS_VIEW = "reports.view"
+USERS_MANAGE = "users.manage"
+ACTIVITY_VIEW = "activity.view"
+
+SAMPLE_DOCUMENTS = (
+    ("Quarterly plan", "Planning", "2026-10-02"),
+    ("Onboarding checklist", "People", "2026-09-18"),
+    ("Release notes 0.1", "Engineering", "2026-11-20"),
+    ("Security review", "Engineering", "2026-11-12"),
+    ("Budget draft", "Finance", "2026-08-30"),
+)
+SAMPLE_REPORTS = (
+    ("Sign-ins this week", "128"),
+    ("Documents edited", "37"),
+    ("Active users", "12"),
+)
+
+
+def status_text(session: Session) -> str:
+    """'Signed in as <name> (<roles>)' for the status bar."""
+    name = session.display_name or session.username
+    roles = ", ".join(sorted(session.roles)) or "no roles"
+    return f"Signed in as {name} ({roles})"
+
+
+def _table(headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], name: str) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _page(name: str, title: str, body: QWidget, intro: str = "") -> QWidget:
+    page = QWidget()
+    page.setObjectName(name)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(20, 16, 20, 16)
+    heading = QLabel(title)
+    heading.setObjectName("pageHeading")
+    layout.addWidget(heading)
+    if intro:
+        text = QLabel(intro)
+        text.setObjectName("pageIntro")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+    layout.addWidget(body, 1)
+    return page
+
+
+class WorkspaceWindow(QMainWindow):
+    """Documents, editing actions, reports, administration and the activity log, each gated
+    on a permission through ``gate``; menus with Lock (Ctrl+L), Sign out and Quit (Ctrl+Q).
+
+    Object names: workspace, documentsPage, documentsTable, editActions (toolbar),
+    newDocument / editDocument / deleteDocument (actions), reportsPage, adminPage,
+    activityPage, lockAction, signOutAction, quitAction.
+    """
+
+    lock_requested = pyqtSignal()
+    sign_out_requested = pyqtSignal()
+    quit_requested = pyqtSignal()
+
+    def __init__(
+        self,
+        gate: PermissionGate,
+        activity_viewer: QWidget | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspace")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.gate = gate
+        self._build(activity_viewer)
+        self._gate_widgets()
+        self._connect_signals()
+        self.resize(980, 640)
+
+    def _build(self, activity_viewer: QWidget | None) -> None:
+        self.lock_action = QAction("&Lock", self)
+        self.lock_action.setObjectName("lockAction")
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.setObjectName("signOutAction")
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setObjectName("quitAction")
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+
+        self.new_action = QAction("&New document", self)
+        self.new_action.setObjectName("newDocument")
+        self.new_action.setShortcut(QKeySequence.New)
+        self.edit_action = QAction("&Edit document", self)
+        self.edit_action.setObjectName("editDocument")
+        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.delete_action = QAction("&Delete document", self)
+        self.delete_action.setObjectName("deleteDocument")
+        self.delete_action.setShortcut(QKeySequence.Delete)
+        self.edit_actions = (self.new_action, self.edit_action, self.delete_action)
+
+        session_menu = self.menuBar().addMenu("&Session")
+        session_menu.addAction(self.lock_action)
+        session_menu.addAction(self.sign_out_action)
+        session_menu.addSeparator()
+        session_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for action in self.edit_actions:
+            edit_menu.addAction(action)
+
+        self.toolbar = QToolBar("Edit")
+        self.toolbar.setObjectName("editActions")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        for action in self.edit_actions:
+            self.toolbar.addAction(action)
+
+        self.documents_table = _table(
+            ("Title", "Area", "Updated"), SAMPLE_DOCUMENTS, "documentsTable"
+        )
+        documents_body = QWidget()
+        documents_layout = QVBoxLayout(documents_body)
+        documents_layout.setContentsMargins(0, 0, 0, 0)
+        documents_layout.addWidget(self.toolbar)
+        documents_layout.addWidget(self.documents_table, 1)
+        self.documents_page = _page(
+            "documentsPage", "Documents", documents_body, "Shared documents of your team."
+        )
+
+        self.reports_page = _page(
+            "reportsPage",
+            "Reports",
+            _table(("Figure", "Value"), SAMPLE_REPORTS, "reportsTable"),
+            "This week's figures.",
+        )
+        self.admin_page = _page(
+            "adminPage",
+            "Administration",
+            _table(("User", "Roles"), (("alice", "admin"), ("bob", "viewer")), "usersTable"),
+            "Accounts of the identity server. Change them with "
+            "`desktop-auth-server user roles NAME r1,r2`.",
+        )
+        if activity_viewer is None:
+            placeholder = QLabel("The activity log is not available.")
+            placeholder.setAlignment(Qt.AlignCenter)
+            activity_viewer = placeholder
+        self.activity_viewer = activity_viewer
+        self.activity_page = _page(
+            "activityPage",
+            "Activity log",
+            activity_viewer,
+            "What happened on this computer: sign-ins, failures, locks and sign-outs.",
+        )
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("workspaceTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.documents_page, "&Documents")
+        self.tabs.addTab(self.reports_page, "&Reports")
+        self.tabs.addTab(self.admin_page, "&Administration")
+        self.tabs.addTab(self.activity_page, "Activity &log")
+
+        header = QFrame()
+        header.setObjectName("workspaceHeader")
+        header_layout = QHBoxLayout(header)
+        header_layout.setContentsMargins(20, 12, 20, 12)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        header_layout.addWidget(self.user_label)
+        header_layout.addStretch(1)
+        self.roles_label = QLabel()
+        self.roles_label.setObjectName("rolesLabel")
+        header_layout.addWidget(self.roles_label)
+
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(header)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusLabel")
+        self.statusBar().setObjectName("statusBar")
+        self.statusBar().addWidget(self.status_label, 1)
+
+    def _gate_widgets(self) -> None:
+        self.gate.gate(self.documents_page, DOCUMENTS_READ)
+        for action in self.edit_actions:
+            self.gate.gate(action, DOCUMENTS_WRITE)
+        self.gate.gate(self.reports_page, REPORTS_VIEW)
+        self.gate.gate(self.admin_page, USERS_MANAGE)
+        self.gate.gate(self.activity_page, ACTIVITY_VIEW)
+
+    def _connect_signals(self) -> None:
+        self.lock_action.triggered.connect(self.lock_requested)
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        self.quit_action.triggered.connect(self.quit_requested)
+
+    @property
+    def status_message(self) -> str:
+        return self.status_label.text()
+
+    @pyqtSlot(Session)
+    def show_session(self, session: Session) -> None:
+        """Say who is signed in (header and status bar) and start on an allowed tab."""
+        self.status_label.setText(status_text(session))
+        self.user_label.setText(session.display_name or session.username)
+        self.roles_label.setText(", ".join(sorted(session.roles)))
+        if not self.tabs.isTabEnabled(self.tabs.currentIndex()):
+            for index in range(self.tabs.count()):
+                if self.tabs.isTabEnabled(index):
+                    self.tabs.setCurrentIndex(index)
+                    break
+
+    def clear_session(self) -> None:
+        self.status_label.clear()
+        self.user_label.clear()
+        self.roles_label.clear()
