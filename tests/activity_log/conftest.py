@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from desktop_auth.activity_log import ActivityLog
 from desktop_auth.settings import resolve_data_dir
+
+if TYPE_CHECKING:
+    from desktop_auth.qt.log_viewer import ActivityLogViewer
 
 ISSUER = "http://127.0.0.1:8765"
 
@@ -39,3 +43,17 @@ def sample_log(activity_log: ActivityLog) -> ActivityLog:
     append("permission_denied", "bob", ISSUER, {"permission": "users.manage"})
     append("session_expired", "bob", ISSUER)
     return activity_log
+
+
+# --- reading the viewer (Qt is imported only by the tests that use these) -----------------------
+
+
+def settled(viewer: ActivityLogViewer) -> bool:
+    """Every page asked for has arrived and the total is counted."""
+    return not viewer.model.loading and viewer.model.total is not None
+
+
+def shown(viewer: ActivityLogViewer, column: int = 0) -> list[str]:
+    """The text of one column, top to bottom, as the table shows it."""
+    model = viewer.table.model()
+    return [model.index(row, column).data() for row in range(model.rowCount())]

@@ -1,0 +1,457 @@
+"""The activity-log viewer: a lazily paged table with filters and CSV / JSON-lines export."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from PyQt5.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    QVariant,
+    pyqtSignal,
+    pyqtSlot,
+)
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_auth.activity_log import EVENTS, ActivityLog, ActivityLogError, Entry
+from desktop_auth.qt.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+# Rows per fetch: one page is a few milliseconds of SQLite even at a million rows, and small
+# pages keep each model insert (and the view's relayout) cheap.
+PAGE_SIZE = 256
+# How long typing in a filter field pauses before the table is reloaded.
+FILTER_DELAY_MS = 250
+
+COLUMNS = (
+    ("seq", "#"),
+    ("ts", "Time (UTC)"),
+    ("event", "Event"),
+    ("username", "User"),
+    ("issuer", "Issuer"),
+    ("detail", "Detail"),
+)
+EXPORT_FILTERS = {"csv": "CSV (*.csv)", "jsonl": "JSON lines (*.jsonl)"}
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the viewer shows: ``None`` matches everything."""
+
+    event: str | None = None
+    username: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page read in the background, tagged with the model generation that asked for it."""
+
+    generation: int
+    entries: tuple[Entry, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Count:
+    generation: int
+    total: int | None = None
+    error: str | None = None
+
+
+def _read_page(
+    activity_log: ActivityLog, generation: int, where: LogFilter, before_seq: int | None
+) -> _Page:
+    try:
+        entries = activity_log.query(
+            0, PAGE_SIZE, where.event, where.username, where.text, before_seq=before_seq
+        )
+    except (sqlite3.Error, ActivityLogError) as exc:
+        log.warning("reading the activity log failed: %s", exc)
+        return _Page(generation, error=f"Cannot read the activity log: {exc}")
+    return _Page(generation, tuple(entries))
+
+
+def _read_count(activity_log: ActivityLog, generation: int, where: LogFilter) -> _Count:
+    try:
+        return _Count(generation, activity_log.count(where.event, where.username, where.text))
+    except (sqlite3.Error, ActivityLogError) as exc:
+        log.warning("counting the activity log failed: %s", exc)
+        return _Count(generation, error=str(exc))
+
+
+def _export(activity_log: ActivityLog, path: Path, fmt: str, where: LogFilter) -> tuple[str, int]:
+    """Write the export next to ``path`` and move it into place, so a failed export never
+    leaves half a file; 0600 because it names users."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            written = activity_log.export(fmt, stream, where.event, where.username, where.text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return str(path), written
+
+
+class ActivityLogModel(QAbstractTableModel):
+    """Log entries newest first, read ``PAGE_SIZE`` at a time in the thread pool.
+
+    ``canFetchMore``/``fetchMore`` page on demand as the view scrolls; each page seeks from
+    the last ``seq`` shown, so the millionth row costs what the first does. Results from a
+    request made before the filter changed are dropped (``generation``).
+    """
+
+    loading_changed = pyqtSignal(bool)
+    page_loaded = pyqtSignal(int)  # how many rows the page added
+    total_changed = pyqtSignal(int)  # entries matching the filter, -1 while unknown
+    load_failed = pyqtSignal(str)
+
+    def __init__(self, activity_log: ActivityLog, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._log = activity_log
+        self._filter = LogFilter()
+        self._entries: list[Entry] = []
+        self._generation = 0
+        self._loading = False
+        self._exhausted = False
+        self._failed = False
+        self._total: int | None = None
+
+    # --- the filter ---------------------------------------------------------------------
+
+    @property
+    def filter(self) -> LogFilter:
+        return self._filter
+
+    @property
+    def total(self) -> int | None:
+        """Entries matching the filter, or ``None`` until counted."""
+        return self._total
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def set_filter(
+        self, event: str | None = None, username: str | None = None, text: str | None = None
+    ) -> None:
+        """Show only entries with this event, this user (any case) and containing ``text``
+        in the user name or detail; empty or ``None`` means any."""
+        if event and event not in EVENTS:
+            raise ValueError(f"unknown activity event {event!r}")
+        new = LogFilter(event or None, (username or "").strip() or None, text or None)
+        if new != self._filter:
+            self._filter = new
+            self.reload()
+
+    @pyqtSlot()
+    def reload(self) -> None:
+        """Forget what is loaded and read the newest page again (after new events)."""
+        self._generation += 1
+        self.beginResetModel()
+        self._entries = []
+        self._exhausted = False
+        self._failed = False
+        self._total = None
+        self.endResetModel()
+        self.total_changed.emit(-1)
+        self._set_loading(False)
+        self._request_page()
+        run_in_background(
+            partial(_read_count, self._log, self._generation, self._filter),
+            on_result=self._count_arrived,
+        )
+
+    def entry(self, row: int) -> Entry:
+        return self._entries[row]
+
+    # --- paging ----------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not (parent.isValid() or self._exhausted or self._loading or self._failed)
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._request_page()
+
+    def _request_page(self) -> None:
+        before = self._entries[-1].seq if self._entries else None
+        self._set_loading(True)
+        run_in_background(
+            partial(_read_page, self._log, self._generation, self._filter, before),
+            on_result=self._page_arrived,
+        )
+
+    @pyqtSlot(object)
+    def _page_arrived(self, page: _Page) -> None:
+        if page.generation != self._generation:
+            return
+        self._set_loading(False)
+        if page.error is not None:
+            self._failed = True
+            self.load_failed.emit(page.error)
+            return
+        if len(page.entries) < PAGE_SIZE:
+            self._exhausted = True
+        if page.entries:
+            first = len(self._entries)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.entries) - 1)
+            self._entries.extend(page.entries)
+            self.endInsertRows()
+        self.page_loaded.emit(len(page.entries))
+
+    @pyqtSlot(object)
+    def _count_arrived(self, count: _Count) -> None:
+        if count.generation != self._generation or count.total is None:
+            return
+        self._total = count.total
+        self.total_changed.emit(count.total)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    # --- the table ---------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> object:
+        if not index.isValid():
+            return QVariant()
+        entry = self._entries[index.row()]
+        field = COLUMNS[index.column()][0]
+        if role == Qt.DisplayRole:
+            if field == "detail":
+                return json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True)
+            value = getattr(entry, field)
+            return "" if value is None else str(value)
+        if role == Qt.ToolTipRole and field == "detail" and entry.detail:
+            return json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True, indent=2)
+        if role == Qt.TextAlignmentRole and field == "seq":
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return QVariant()
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole
+    ) -> object:
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return COLUMNS[section][1]
+        return QVariant()
+
+
+class ActivityLogViewer(QWidget):
+    """The activity log in a table, with event, user and text filters and an export button.
+
+    Call ``refresh()`` after new events to show them.
+    """
+
+    exported = pyqtSignal(str, int)  # path, entries written
+    export_failed = pyqtSignal(str)
+
+    def __init__(self, activity_log: ActivityLog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("activityLogViewer")
+        self._log = activity_log
+        self.model = ActivityLogModel(activity_log, self)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._build()
+        self._connect_signals()
+        self.model.reload()
+        self._load_usernames()
+
+    def _build(self) -> None:
+        self.event_filter = QComboBox(self)
+        self.event_filter.setObjectName("eventFilter")
+        self.event_filter.addItem("All events", None)
+        for event in EVENTS:
+            self.event_filter.addItem(event, event)
+        self.event_filter.setAccessibleName("Event filter")
+
+        self.user_filter = QLineEdit(self)
+        self.user_filter.setObjectName("userFilter")
+        self.user_filter.setPlaceholderText("any user")
+        self.user_filter.setClearButtonEnabled(True)
+        self.user_filter.setAccessibleName("User filter")
+        self._user_completer = QCompleter([], self)
+        self._user_completer.setCaseSensitivity(Qt.CaseInsensitive)
+        # Inline: completes as you type without a popup taking the keyboard.
+        self._user_completer.setCompletionMode(QCompleter.InlineCompletion)
+        self.user_filter.setCompleter(self._user_completer)
+
+        self.text_filter = QLineEdit(self)
+        self.text_filter.setObjectName("textFilter")
+        self.text_filter.setPlaceholderText("text in user or detail")
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setAccessibleName("Text search")
+
+        self.export_button = QPushButton("E&xport…", self)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setAccessibleName("Export activity log")
+        self.export_button.setToolTip("Save the entries shown as CSV or JSON lines")
+
+        filters = QHBoxLayout()
+        for text, field, name in (
+            ("&Event:", self.event_filter, "eventFilterLabel"),
+            ("&User:", self.user_filter, "userFilterLabel"),
+            ("&Search:", self.text_filter, "textFilterLabel"),
+        ):
+            label = QLabel(text, self)
+            label.setObjectName(name)
+            label.setBuddy(field)
+            filters.addWidget(label)
+            filters.addWidget(field, 1)
+        filters.addWidget(self.export_button)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("activityLogTable")
+        self.table.setAccessibleName("Activity log")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Fixed sizes: sizing to contents would measure rows on every page that arrives.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((80, 220, 140, 120, 200)):
+            header.resizeSection(column, width)
+
+        self.status = QLabel(self)
+        self.status.setObjectName("activityLogStatus")
+        self.status.setAccessibleName("Activity log status")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.setFocusProxy(self.table)
+
+    def _connect_signals(self) -> None:
+        self.event_filter.currentIndexChanged.connect(self._apply_filter)
+        self.user_filter.textChanged.connect(self._filter_timer.start)
+        self.text_filter.textChanged.connect(self._filter_timer.start)
+        self.user_filter.returnPressed.connect(self._apply_filter)
+        self.text_filter.returnPressed.connect(self._apply_filter)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.export_button.clicked.connect(self._choose_export_file)
+        self.model.loading_changed.connect(self._update_status)
+        self.model.page_loaded.connect(self._update_status)
+        self.model.total_changed.connect(self._update_status)
+        self.model.load_failed.connect(self.status.setText)
+        self.model.modelReset.connect(self._update_status)
+        self.exported.connect(self._show_exported)
+        self.export_failed.connect(self.status.setText)
+
+    # --- filtering and reloading ----------------------------------------------------------
+
+    @pyqtSlot()
+    def refresh(self) -> None:
+        """Reload from the newest entry, keeping the filter (call after new events)."""
+        self.model.reload()
+        self._load_usernames()
+
+    @pyqtSlot()
+    def _apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_filter(
+            self.event_filter.currentData(), self.user_filter.text(), self.text_filter.text()
+        )
+
+    def _load_usernames(self) -> None:
+        run_in_background(self._log.usernames, on_result=self._set_usernames)
+
+    @pyqtSlot(object)
+    def _set_usernames(self, names: list[str]) -> None:
+        self._user_completer.model().setStringList(names)
+
+    @pyqtSlot()
+    def _update_status(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        if total is None:
+            text = f"Showing {shown:,} entries" + (" (loading…)" if self.model.loading else "")
+        else:
+            text = f"Showing {shown:,} of {total:,} entries"
+            if self.model.loading:
+                text += " (loading…)"
+        self.status.setText(text)
+
+    # --- export -----------------------------------------------------------------------------
+
+    @pyqtSlot()
+    def _choose_export_file(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export activity log",
+            str(Path.home() / "activity-log.csv"),
+            ";;".join(EXPORT_FILTERS.values()),
+        )
+        if not path:
+            return
+        fmt = "jsonl" if chosen == EXPORT_FILTERS["jsonl"] or path.endswith(".jsonl") else "csv"
+        self.export_to(Path(path), fmt)
+
+    def export_to(self, path: Path | str, fmt: str) -> None:
+        """Write the entries matching the current filter (oldest first) to ``path`` as
+        ``"csv"`` or ``"jsonl"``, in the background; ``exported`` or ``export_failed`` tell
+        how it went."""
+        if fmt not in EXPORT_FILTERS:
+            raise ValueError(f"unknown export format {fmt!r}")
+        path = Path(path)
+        self.export_button.setEnabled(False)
+        self.status.setText(f"Exporting to {path.name}…")
+        run_in_background(
+            partial(_export, self._log, path, fmt, self.model.filter),
+            on_result=self._export_done,
+            on_error=self._export_error,
+        )
+
+    @pyqtSlot(object)
+    def _export_done(self, result: tuple[str, int]) -> None:
+        self.export_button.setEnabled(True)
+        self.exported.emit(*result)
+
+    @pyqtSlot(object)
+    def _export_error(self, error: BaseException) -> None:
+        log.warning("exporting the activity log failed: %s", error)
+        self.export_button.setEnabled(True)
+        self.export_failed.emit(f"Export failed: {error}")
+
+    @pyqtSlot(str, int)
+    def _show_exported(self, path: str, written: int) -> None:
+        self.status.setText(f"Exported {written:,} entries to {path}")
