@@ -77,3 +77,29 @@ def test_main_py_at_the_repository_root_runs_the_same_entry_point():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: desktop-auth ")
+
+
+def test_the_login_window_shows_without_loading_the_server_or_protocol_stack(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        started = time.perf_counter()
+        from PyQt5.QtWidgets import QApplication
+        from desktop_auth.app.application import DesktopApp
+        from desktop_auth.app.main import build_parser
+        app = QApplication(sys.argv[:1])
+        desktop = DesktopApp(build_parser().parse_args(["--data-dir", {str(tmp_path)!r}]))
+        desktop.login_window.show()
+        app.processEvents()
+        heavy = ("flask", "sqlalchemy", "authlib", "argon2", "alembic", "requests", "joserfc")
+        print(sorted(name for name in heavy if name in sys.modules))
+        print(f"{{time.perf_counter() - started:.3f}}")
+        desktop.shutdown()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded, seconds = result.stdout.splitlines()[-2:]
+    assert loaded == "[]"
+    print(f"login window shown {float(seconds):.3f} s after start")

@@ -1,69 +1,55 @@
-"""The placeholder sign-in window of the reference app."""
+"""`desktop-auth` (main) opens the sign-in window and returns 0 when it is closed."""
 
 from __future__ import annotations
 
 import pytest
-from PyQt5.QtCore import Qt, QTimer
-from PyQt5.QtWidgets import QApplication, QPushButton
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication
 
 from desktop_auth.app import main as app_main
-from desktop_auth.app.placeholder_window import PlaceholderWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    window = PlaceholderWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
+def keep_app_look(qapp, monkeypatch):
+    """main() styles and renames the shared test QApplication; undo that afterwards."""
+    monkeypatch.setattr(qapp, "setApplicationName", lambda name: None)
+    style_sheet, palette, font = qapp.styleSheet(), qapp.palette(), qapp.font()
+    style = qapp.style().objectName()
+    yield qapp
+    qapp.setStyleSheet(style_sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
 
 
-def test_window_shows_with_sign_in_title_and_explains_sign_in_is_not_there_yet(window):
-    assert window.isVisible()
-    assert window.objectName() == "loginWindow"
-    assert window.windowTitle() == "desktop-auth \N{EM DASH} Sign in"
-    assert "sign-in arrives with the desktop client" in window.message.text().lower()
-    assert window.message.isVisible()
-
-
-def test_quit_is_enabled_and_alt_q_closes_the_window(qtbot, window):
-    quit_button = window.findChild(QPushButton, "quitButton")
-    assert quit_button is not None
-    assert quit_button.isVisible()
-    assert quit_button.isEnabled()
-    assert quit_button.text() == "&Quit"
-
-    qtbot.keyClick(window, Qt.Key_Q, Qt.AltModifier)
-
-    qtbot.waitUntil(lambda: not window.isVisible())
-
-
-def test_quit_by_keyboard_focus_and_space_closes_the_window(qtbot, window):
-    quit_button = window.findChild(QPushButton, "quitButton")
-    quit_button.setFocus()
-    qtbot.waitUntil(quit_button.hasFocus)
-
-    qtbot.keyClick(quit_button, Qt.Key_Space)
-
-    qtbot.waitUntil(lambda: not window.isVisible())
-
-
-def test_main_shows_the_window_and_returns_zero_when_it_is_quit(qtbot, monkeypatch):
+def test_main_shows_the_login_window_and_returns_zero_when_it_is_closed(
+    qtbot, keep_app_look, tmp_path
+):
     app = QApplication.instance()
-    # main() would rename the shared test QApplication; keep the name for later tests.
-    monkeypatch.setattr(app, "setApplicationName", lambda name: None)
     seen = []
 
-    def quit_the_window():
+    def close_the_window():
         windows = [w for w in app.topLevelWidgets() if w.objectName() == "loginWindow"]
         seen.extend(w.windowTitle() for w in windows if w.isVisible())
+        seen.extend(w.focusWidget().objectName() for w in windows if w.isVisible())
         for w in windows:
-            qtbot.addWidget(w)
-            w.findChild(QPushButton, "quitButton").click()
+            w.close()
 
-    QTimer.singleShot(0, quit_the_window)
+    QTimer.singleShot(0, close_the_window)
 
-    assert app_main.main(["--issuer", "https://id.example.com", "--client-id", "app"]) == 0
-    assert seen == ["desktop-auth \N{EM DASH} Sign in"]
+    code = app_main.main(
+        ["--issuer", "https://id.example.com", "--client-id", "app", "--data-dir", str(tmp_path)]
+    )
+
+    assert code == 0
+    assert seen == ["desktop-auth \N{EM DASH} Sign in", "username"]
+    for widget in app.topLevelWidgets():
+        widget.deleteLater()
+
+
+def test_an_unusable_data_dir_is_reported_and_exits_1(keep_app_look, tmp_path, capsys):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+
+    assert app_main.main(["--issuer", "https://id.example.com", "--data-dir", str(not_a_dir)]) == 1
+    assert "desktop-auth: cannot use" in capsys.readouterr().err

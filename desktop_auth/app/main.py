@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,16 +53,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop app; returns the Qt event loop's exit code."""
-    build_parser().parse_args(argv)
+    options = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("desktop_auth").setLevel(logging.INFO)
 
     # Qt is imported only once the command line is valid, so --help and usage errors stay fast.
     from PyQt5.QtWidgets import QApplication
 
-    from desktop_auth.app.placeholder_window import PlaceholderWindow
+    from desktop_auth.app.application import DesktopApp
+    from desktop_auth.qt.style import apply_style
+    from desktop_auth.settings import DataDirError
 
     # Qt gets only the program name: every option is ours, and argparse has checked them.
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    window = PlaceholderWindow()
-    window.show()
-    return app.exec_()
+    apply_style(app)
+    try:
+        desktop = DesktopApp(options)
+    except DataDirError as exc:
+        print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
+        return 1
+    desktop.start()
+    try:
+        return app.exec_()
+    finally:
+        desktop.shutdown()

@@ -11,6 +11,9 @@ from desktop_auth.errors import NetworkError
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.login_window import LoginWindow
 
+# Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies.
+from tests.server.conftest import server, start_server  # noqa: F401
+
 
 def no_server():
     """A client factory for windows that never sign in: it says there is no server."""
@@ -40,3 +43,21 @@ def show_login_window(qtbot) -> Callable[..., LoginWindow]:
 @pytest.fixture
 def offline_window(show_login_window) -> LoginWindow:
     return show_login_window(AuthController(no_server))
+
+
+@pytest.fixture
+def make_client():
+    """``make_client(url)``: the real protocol client for a live server."""
+    from desktop_auth.oidc import ClientConfig, OIDCClient
+    from desktop_auth.permissions import PermissionPolicy
+
+    def make(url: str, **config) -> OIDCClient:
+        return OIDCClient(ClientConfig(issuer=url, **config), PermissionPolicy.default())
+
+    return make
+
+
+@pytest.fixture
+def controller(server, make_client) -> AuthController:  # noqa: F811 - the imported fixture
+    """A controller for a live server with alice (admin, editor) and bob (viewer)."""
+    return AuthController(make_client(server.url))

@@ -1,0 +1,239 @@
+"""The reference desktop app composed in one place: every signal-to-slot connection is in
+``DesktopApp._connect_signals``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt5.QtCore import QObject, Qt, QThreadPool, pyqtSlot
+from PyQt5.QtWidgets import QApplication, QMainWindow
+
+from desktop_auth.app.activity import ActivityRecorder
+from desktop_auth.app.embedded import EmbeddedServer
+from desktop_auth.app.workspace import WorkspaceWindow
+from desktop_auth.errors import AuthFailure
+from desktop_auth.qt.controller import AuthController
+from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.log_viewer import ActivityLogViewer
+from desktop_auth.qt.login_window import LoginWindow
+from desktop_auth.qt.notifications import Notifier
+from desktop_auth.qt.permission_gate import PermissionGate
+from desktop_auth.qt.workers import connect_in_background, run_in_background
+from desktop_auth.session import Session
+from desktop_auth.settings import load_settings, resolve_data_dir, save_settings
+
+if TYPE_CHECKING:
+    from desktop_auth.oidc import OIDCClient
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CLIENT_ID = "desktop-auth"
+# Settings remember usernames per issuer; the embedded server's issuer changes with its port.
+EMBEDDED_SETTINGS_KEY = "embedded-server"
+SHUTDOWN_WAIT_MS = 15_000
+
+
+class DesktopApp(QObject):
+    """The login window, the workspace, the notifier and the activity log around one
+    AuthController, for the options of the `desktop-auth` command line."""
+
+    def __init__(self, options: argparse.Namespace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("desktopApp")
+        self.options = options
+        # Shown once the login window is up (a message raised earlier must not be lost).
+        self._early_messages: list[str] = []
+
+        self.data_dir = resolve_data_dir(options.data_dir)
+        loaded = load_settings(self.data_dir)
+        self.settings = loaded.settings
+        if loaded.warning:
+            self._early_messages.append(loaded.warning)
+
+        self.embedded = None if options.issuer else EmbeddedServer(self.data_dir)
+        self.issuer: str | None = options.issuer
+
+        self.events = AuthEvents(self)
+        self.controller = AuthController(self._make_client, self.events, parent=self)
+        self.gate = PermissionGate(self)
+        self.recorder = ActivityRecorder.open(self.data_dir)
+        if self.recorder.error:
+            self._early_messages.append(self.recorder.error)
+
+        self.login_window = LoginWindow(
+            self.controller, last_username=self.settings.last_username.get(self._settings_key)
+        )
+        if self.embedded is not None:
+            self.login_window.set_demo_accounts(self.embedded.accounts)
+            self.login_window.set_issuer("Starting the demo server\N{HORIZONTAL ELLIPSIS}")
+        else:
+            self.login_window.set_issuer(f"Identity server: {options.issuer}")
+        self.log_viewer = (
+            ActivityLogViewer(self.recorder.activity_log)
+            if self.recorder.activity_log is not None
+            else None
+        )
+        self.workspace = WorkspaceWindow(self.gate, self.log_viewer)
+        self.notifier = Notifier(self.login_window, parent=self)
+        self._connect_signals()
+
+    @property
+    def _settings_key(self) -> str:
+        return self.options.issuer or EMBEDDED_SETTINGS_KEY
+
+    def _connect_signals(self) -> None:
+        events = self.events
+        events.login_succeeded.connect(self._on_login_succeeded)
+        events.login_failed.connect(self._on_login_failed)
+        events.logged_out.connect(self._on_logged_out)
+        events.session_refreshed.connect(self.workspace.show_session)
+        events.session_expired.connect(self._on_session_expired)
+        events.locked.connect(self._on_locked)
+        events.unlocked.connect(self._on_unlocked)
+        events.permissions_changed.connect(self.gate.set_permissions)
+
+        # The activity log is written in a worker, in the order of the events.
+        recorder, queue = self.recorder, self.recorder.queue
+        for signal, slot in (
+            (events.login_started, recorder.login_started),
+            (events.login_succeeded, recorder.login_succeeded),
+            (events.login_failed, recorder.login_failed),
+            (events.logged_out, recorder.logged_out),
+            (events.session_refreshed, recorder.session_refreshed),
+            (events.session_expired, recorder.session_expired),
+            (events.locked, recorder.locked),
+            (events.unlocked, recorder.unlocked),
+        ):
+            connect_in_background(signal, slot, queue=queue)
+
+        self.workspace.lock_requested.connect(self.controller.lock)
+        self.workspace.sign_out_requested.connect(self.controller.sign_out)
+        self.workspace.quit_requested.connect(self.quit)
+        self.workspace.tabs.currentChanged.connect(self._on_tab_changed)
+
+    # Start and stop
+
+    def start(self) -> None:
+        """Show the login window at once; the server and client are prepared in the background."""
+        self._show(self.login_window)
+        for message in self._early_messages:
+            self.login_window.show_message(message, kind="info")
+        self._early_messages.clear()
+        self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
+        if self.embedded is not None:
+            run_in_background(
+                self.embedded.start,
+                on_result=self._on_embedded_started,
+                on_error=self._on_embedded_failed,
+            )
+
+    def _make_client(self) -> OIDCClient:
+        """Build the protocol client (in a worker: it may wait for the embedded server)."""
+        from desktop_auth.oidc import ClientConfig, OIDCClient
+        from desktop_auth.permissions import PermissionPolicy
+
+        issuer = self.options.issuer or self._embedded_url()
+        config = ClientConfig(
+            issuer=issuer,
+            client_id=self.options.client_id or DEFAULT_CLIENT_ID,
+            ca_bundle=self.options.ca_bundle,
+            allow_password_grant=bool(
+                self.options.allow_password_grant or self.settings.allow_password_grant
+            ),
+        )
+        policy_path: Path | None = self.options.permissions
+        policy = PermissionPolicy.load(policy_path) if policy_path else PermissionPolicy.default()
+        return OIDCClient(config, policy)
+
+    def _embedded_url(self) -> str:
+        assert self.embedded is not None
+        return self.embedded.url()
+
+    @pyqtSlot(object)
+    def _on_embedded_started(self, url: str) -> None:
+        self.issuer = url
+        self.recorder.issuer = url
+        self.login_window.set_issuer(f"Demo server at {url}")
+
+    @pyqtSlot(object)
+    def _on_embedded_failed(self, error: BaseException) -> None:
+        log.error("the embedded server did not start: %s", type(error).__name__)
+        self.login_window.set_issuer("The demo server could not start.")
+        self.login_window.show_message(
+            f"The demo server could not start ({type(error).__name__}). "
+            "Restart the app, or use --issuer to sign in to another server."
+        )
+
+    @pyqtSlot()
+    def quit(self) -> None:
+        """Close the windows, which ends the event loop (the last window closed)."""
+        self.controller.shutdown()
+        self.workspace.close()
+        self.login_window.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def shutdown(self) -> None:
+        """After the event loop: wait for background work, stop the server, close the log."""
+        self.controller.shutdown()
+        QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+        if self.embedded is not None:
+            self.embedded.stop()
+        self.recorder.close()
+
+    # Slots
+
+    def _show(self, window: QMainWindow) -> None:
+        for other in (self.login_window, self.workspace):
+            if other is not window:
+                other.hide()
+        window.show()
+        window.setWindowState(window.windowState() & ~Qt.WindowMinimized)
+        if QApplication.platformName() != "offscreen":  # which cannot raise, and warns
+            window.raise_()
+        window.activateWindow()
+        self.notifier.set_host(window)
+
+    @pyqtSlot(Session)
+    def _on_login_succeeded(self, session: Session) -> None:
+        self.issuer = session.issuer
+        self.workspace.show_session(session)
+        self._show(self.workspace)
+        self.notifier.notify("Signed in", f"Welcome, {session.display_name or session.username}.")
+        self.settings = self.settings.remember_login(self._settings_key, session.username)
+        run_in_background(save_settings, self.data_dir, self.settings)
+
+    @pyqtSlot(AuthFailure)
+    def _on_login_failed(self, failure: AuthFailure) -> None:
+        if failure.kind != "cancelled":
+            self.notifier.notify("Sign-in failed", failure.message)
+
+    @pyqtSlot(str)
+    def _on_logged_out(self, reason: str) -> None:
+        self.workspace.clear_session()
+        self._show(self.login_window)
+        self.notifier.notify("Signed out", "" if reason == "user" else reason)
+
+    @pyqtSlot()
+    def _on_session_expired(self) -> None:
+        self.notifier.notify("Session expired", "Sign in again to continue where you were.")
+
+    @pyqtSlot()
+    def _on_locked(self) -> None:
+        self._show(self.login_window)
+
+    @pyqtSlot(Session)
+    def _on_unlocked(self, session: Session) -> None:
+        self.workspace.show_session(session)
+        self._show(self.workspace)
+
+    @pyqtSlot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        if self.log_viewer is not None and self.workspace.tabs.widget(index) is (
+            self.workspace.activity_page
+        ):
+            self.log_viewer.refresh()

@@ -1,0 +1,55 @@
+"""Fixtures for the reference app: DesktopApp instances on a temporary data dir, cleaned up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QApplication
+
+from desktop_auth.app.application import DesktopApp
+from desktop_auth.app.main import build_parser
+
+# Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies.
+from tests.server.conftest import server, start_server  # noqa: F401
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path) -> Iterator[Callable[..., DesktopApp]]:
+    """``make_app(*options)`` builds and starts the app on ``tmp_path/data`` with its windows
+    shown; every app made is quit and shut down (server stopped, log closed) afterwards."""
+    made: list[DesktopApp] = []
+
+    def make(*args: str, start: bool = True) -> DesktopApp:
+        options = build_parser().parse_args(["--data-dir", str(tmp_path / "data"), *args])
+        app = DesktopApp(options)
+        made.append(app)
+        if start:
+            app.start()
+            qtbot.waitUntil(app.login_window.isActiveWindow)
+        return app
+
+    yield make
+    for app in made:
+        app.quit()
+        app.shutdown()
+        app.login_window.deleteLater()
+        app.workspace.deleteLater()
+    QApplication.processEvents()
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def sign_in_with_keyboard(qtbot, app: DesktopApp, username: str, password: str) -> None:
+    """What a user does: username, Tab, password, Enter (no mouse, no setText)."""
+    window = app.login_window
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.waitUntil(lambda: focused() is window.username)
+    qtbot.keyClicks(focused(), username)
+    qtbot.keyClick(focused(), Qt.Key_Tab)
+    assert focused() is window.password
+    qtbot.keyClicks(focused(), password)
+    qtbot.keyClick(focused(), Qt.Key_Return)
