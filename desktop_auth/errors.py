@@ -27,6 +27,10 @@ class CredentialsError(DesktopAuthError):
     kind = "credentials"
 
 
+class SessionExpiredError(CredentialsError):
+    """The session cannot be renewed (refresh token spent, revoked or missing): sign in again."""
+
+
 class ThrottledError(DesktopAuthError):
     """Too many attempts; ``retry_after`` is in seconds when the server said."""
 
@@ -47,6 +51,10 @@ class TLSError(DesktopAuthError):
     """The server's certificate was not trusted (or TLS failed otherwise)."""
 
     kind = "tls"
+
+
+class CABundleError(TLSError):
+    """The CA bundle given with ``--ca-bundle`` cannot be read or holds no usable certificate."""
 
 
 class ServerError(DesktopAuthError):

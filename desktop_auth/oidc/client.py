@@ -1,0 +1,279 @@
+"""The protocol client the app and the CLI use: sign in, refresh, revoke, with typed errors."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_auth.errors import (
+    CredentialsError,
+    DesktopAuthError,
+    ProtocolError,
+    SessionExpiredError,
+)
+from desktop_auth.oidc.discovery import Discovery, DiscoveryCache
+from desktop_auth.oidc.first_party import exchange_code, request_authorization_code
+from desktop_auth.oidc.http import DEFAULT_TIMEOUT, HttpClient, normalize_issuer
+from desktop_auth.oidc.identity import Identity, build_identity
+from desktop_auth.oidc.methods import NATIVE, PASSWORD, browser_needed_message, choose_sign_in
+from desktop_auth.oidc.password_grant import password_grant
+from desktop_auth.oidc.pkce import PKCEPair, new_nonce
+from desktop_auth.oidc.refresh import refresh_tokens
+from desktop_auth.oidc.revocation import revoke_token
+from desktop_auth.oidc.userinfo import fetch_userinfo
+from desktop_auth.oidc.validation import JWKSCache, TokenValidator
+from desktop_auth.permissions import PermissionPolicy
+from desktop_auth.session import Session, TokenSet
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CLIENT_ID = "desktop-auth"
+DEFAULT_SCOPE = "openid profile email offline_access"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How to reach one identity server, as one client."""
+
+    issuer: str
+    client_id: str = DEFAULT_CLIENT_ID
+    ca_bundle: Path | None = None
+    allow_password_grant: bool = False
+    scope: str = DEFAULT_SCOPE
+    roles_claim: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+class OIDCClient:
+    """Signs users in to one issuer and keeps their sessions fresh.
+
+    Cheap to create (nothing is imported or fetched until the first call); every method
+    blocks on the network, so call them off the UI thread. Keep one per issuer: discovery and
+    the server's keys are fetched once and shared by threads.
+    """
+
+    def __init__(self, config: ClientConfig, policy: PermissionPolicy) -> None:
+        self.config = config
+        self.policy = policy
+        self._http = HttpClient(config.ca_bundle, config.timeout)
+        self._discovery = DiscoveryCache()
+        self._validators: dict[str, TokenValidator] = {}
+        self._lock = threading.Lock()
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """The server's metadata (fetched on first use, then cached)."""
+        return self._discovery.get(self._http, normalize_issuer(self.config.issuer))
+
+    def sign_in_method(self) -> str:
+        """ "native" or "password"; ProtocolError when the server needs browser sign-in."""
+        discovery = self.discover()
+        choice = choose_sign_in(
+            challenge_endpoint=discovery.authorization_challenge_endpoint,
+            grant_types=discovery.grant_types_supported,
+            allow_password_grant=self.config.allow_password_grant,
+        )
+        if choice.method not in (NATIVE, PASSWORD):
+            raise ProtocolError(browser_needed_message(choice))
+        return choice.method
+
+    def _validator(self, discovery: Discovery) -> TokenValidator | None:
+        if discovery.jwks_uri is None:
+            return None
+        with self._lock:
+            validator = self._validators.get(discovery.jwks_uri)
+            if validator is None:
+                jwks = JWKSCache(self._http, discovery.jwks_uri)
+                validator = TokenValidator(jwks, discovery.issuer, self.config.client_id)
+                self._validators[discovery.jwks_uri] = validator
+            return validator
+
+    # -- sign-in -------------------------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str) -> Session:
+        """A validated session for these credentials.
+
+        Raises CredentialsError (wrong username or password), ThrottledError, NetworkError,
+        TLSError, ServerError or ProtocolError; no message holds the password.
+        """
+        if not username or not password:
+            raise CredentialsError("Enter your username and password.")
+        method = self.sign_in_method()
+        discovery = self.discover()
+        config = self.config
+        nonce: str | None = None
+        if method == NATIVE:
+            assert discovery.authorization_challenge_endpoint is not None  # chosen for it
+            pkce, nonce = PKCEPair.generate(), new_nonce()
+            code = request_authorization_code(
+                self._http,
+                discovery.authorization_challenge_endpoint,
+                client_id=config.client_id,
+                username=username,
+                password=password,
+                scope=config.scope,
+                pkce=pkce,
+                nonce=nonce,
+            )
+            tokens = exchange_code(
+                self._http,
+                discovery.token_endpoint,
+                client_id=config.client_id,
+                code=code,
+                pkce=pkce,
+                scope=config.scope,
+            )
+        else:
+            tokens = password_grant(
+                self._http,
+                discovery.token_endpoint,
+                client_id=config.client_id,
+                username=username,
+                password=password,
+                scope=config.scope,
+            )
+        identity = self._identify(discovery, tokens, nonce=nonce, typed_username=username)
+        log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, method)
+        return self._session(discovery, identity, tokens, method)
+
+    def _identify(
+        self,
+        discovery: Discovery,
+        tokens: TokenSet,
+        *,
+        nonce: str | None = None,
+        id_token: str | None = None,
+        subject: str | None = None,
+        typed_username: str | None = None,
+    ) -> Identity:
+        """Who the tokens are for: validated ID token, verified JWT access token, userinfo."""
+        validator = self._validator(discovery)
+        id_claims = None
+        if id_token is not None:
+            if validator is None:
+                raise ProtocolError(
+                    "The server sent an ID token but publishes no keys (jwks_uri) to check it."
+                )
+            id_claims = validator.validate_id_token(id_token, nonce=nonce, subject=subject)
+        access_claims = (
+            validator.access_token_claims(tokens.access_token) if validator is not None else None
+        )
+        userinfo = None
+        if discovery.userinfo_endpoint is not None:
+            try:
+                userinfo = fetch_userinfo(
+                    self._http,
+                    discovery.userinfo_endpoint,
+                    tokens.access_token,
+                    client_id=self.config.client_id,
+                )
+            except DesktopAuthError as exc:
+                if id_claims is None:
+                    raise
+                # The ID token already says who this is; userinfo would only add claims.
+                log.warning("userinfo unavailable, using the ID token alone: %s", exc.message)
+        identity = build_identity(
+            id_token=id_claims,
+            userinfo=userinfo,
+            access_token=access_claims,
+            client_id=self.config.client_id,
+            roles_claim=self.config.roles_claim,
+            typed_username=typed_username,
+        )
+        if subject is not None and identity.subject != subject:
+            raise ProtocolError("The renewed tokens are for another user than the session's.")
+        return identity
+
+    def _session(
+        self, discovery: Discovery, identity: Identity, tokens: TokenSet, method: str
+    ) -> Session:
+        return Session(
+            issuer=discovery.issuer,
+            subject=identity.subject,
+            username=identity.username,
+            display_name=identity.display_name,
+            email=identity.email,
+            roles=identity.roles,
+            permissions=self.policy.permissions_for(identity.roles),
+            expires_at=tokens.expires_at,
+            method=method,
+            tokens=tokens,
+        )
+
+    # -- a session's life ----------------------------------------------------------------------
+
+    def refresh(self, session: Session) -> Session:
+        """The session with renewed tokens, roles and permissions (they may have changed).
+
+        SessionExpiredError when the server no longer renews it: sign in again.
+        """
+        if session.tokens is None:
+            raise SessionExpiredError("This session holds no tokens to renew; sign in again.")
+        discovery = self.discover()
+        old = session.tokens
+        tokens = refresh_tokens(
+            self._http, discovery.token_endpoint, old, client_id=self.config.client_id
+        )
+        new_id_token = tokens.id_token if tokens.id_token != old.id_token else None
+        if new_id_token is None and discovery.userinfo_endpoint is None:
+            # Nothing but an access token came back: the user is who they were.
+            identity = Identity(
+                session.subject,
+                session.username,
+                session.display_name,
+                session.email,
+                session.roles,
+            )
+        else:
+            identity = self._identify(
+                discovery,
+                tokens,
+                id_token=new_id_token,
+                subject=session.subject,
+                typed_username=session.username,
+            )
+        log.info("session of %s renewed", identity.username)
+        return self._session(discovery, identity, tokens, session.method)
+
+    def revoke(self, session: Session) -> None:
+        """Revoke the session's refresh and access tokens at the server (RFC 7009).
+
+        Both are tried; the first failure is raised afterwards. A server without a
+        revocation endpoint is not an error: its tokens simply expire.
+        """
+        tokens = session.tokens
+        if tokens is None:
+            return
+        discovery = self.discover()
+        endpoint = discovery.revocation_endpoint
+        if endpoint is None:
+            log.info("%s has no revocation endpoint; tokens will expire", discovery.issuer)
+            return
+        failures: list[DesktopAuthError] = []
+        # The refresh token first: at most servers revoking it ends the whole grant.
+        for token, hint in (
+            (tokens.refresh_token, "refresh_token"),
+            (tokens.access_token, "access_token"),
+        ):
+            if token is None:
+                continue
+            try:
+                revoke_token(
+                    self._http,
+                    endpoint,
+                    token=token,
+                    token_type_hint=hint,
+                    client_id=self.config.client_id,
+                )
+            except DesktopAuthError as exc:
+                log.warning("could not revoke the %s: %s", hint, exc.message)
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def close(self) -> None:
+        """Close pooled connections (the client stays usable)."""
+        self._http.close()
