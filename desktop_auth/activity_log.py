@@ -112,7 +112,11 @@ _SELECT = "SELECT seq, ts, event, username, issuer, detail, hash FROM entries"
 
 
 class ActivityLogError(Exception):
-    """The log file cannot be opened or is not an activity log."""
+    """The log file cannot be opened or read, or is not an activity log."""
+
+
+class NoActivityLogError(ActivityLogError):
+    """There is no log file yet (nothing has been recorded in that data dir)."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,15 @@ class ActivityLog:
     def in_data_dir(cls, data_dir: Path) -> ActivityLog:
         return cls(data_dir / LOG_FILENAME)
 
+    @classmethod
+    def open_existing(cls, path: Path) -> ActivityLog:
+        """Open a log that must already exist (for reading it); ``NoActivityLogError`` if not."""
+        if not path.is_file():
+            raise NoActivityLogError(
+                f"there is no activity log at {path} yet: nothing has been recorded there"
+            )
+        return cls(path)
+
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in append).
         connection = sqlite3.connect(
@@ -436,9 +449,8 @@ class ActivityLog:
         try:
             connection.execute("BEGIN")
             yield connection
-            connection.execute("COMMIT")
         finally:
-            connection.close()
+            connection.close()  # ends the read transaction; there is nothing to commit
 
     def export(
         self,
@@ -458,6 +470,12 @@ class ActivityLog:
             raise ValueError(f"unknown export format {fmt!r}; expected one of {EXPORT_FORMATS}")
         clauses, params = _where(event, username, text)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        try:
+            return self._export(fmt, stream, where, params)
+        except sqlite3.DatabaseError as exc:
+            raise ActivityLogError(f"cannot read the activity log {self.path}: {exc}") from exc
+
+    def _export(self, fmt: str, stream: TextIO, where: str, params: list[object]) -> int:
         written = 0
         with self._snapshot() as connection:
             rows = connection.execute(f"{_SELECT} {where} ORDER BY seq", params)
@@ -474,27 +492,43 @@ class ActivityLog:
         return written
 
     def verify(self) -> Verification:
-        """Walk the chain from the first entry and report the first one that is wrong."""
+        """Walk the chain from the first entry and report the first one that is wrong.
+
+        A file SQLite cannot read through is reported as not ok, not raised.
+        """
         with self._snapshot() as connection:
-            head = connection.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
-            rows = connection.execute(f"{_SELECT} ORDER BY seq")
-            checked = 0
-            previous_seq, previous_hash = 0, GENESIS_HASH
-            for seq, ts, event, username, issuer, detail, hash_ in rows:
-                if seq != previous_seq + 1:
-                    return _missing(checked, previous_seq, seq)
-                try:
-                    expected = entry_hash(seq, ts, event, username, issuer, detail, previous_hash)
-                except (TypeError, ValueError) as exc:
-                    return Verification(False, checked, seq, f"entry {seq} is malformed: {exc}")
-                if expected != hash_:
-                    changed = f"entry {seq} was changed: its contents do not match its hash"
-                    if previous_seq:
-                        changed += f" (or the hash of entry {previous_seq} was changed)"
-                    return Verification(False, checked, seq, changed)
-                checked += 1
-                previous_seq, previous_hash = seq, hash_
-        return _check_head(head, checked, previous_seq, previous_hash)
+            return _verify(connection)
+
+
+def _verify(connection: sqlite3.Connection) -> Verification:
+    checked = 0
+    previous_seq, previous_hash = 0, GENESIS_HASH
+    try:
+        head = connection.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+        for seq, ts, event, username, issuer, detail, hash_ in connection.execute(
+            f"{_SELECT} ORDER BY seq"
+        ):
+            if seq != previous_seq + 1:
+                return _missing(checked, previous_seq, seq)
+            try:
+                expected = entry_hash(seq, ts, event, username, issuer, detail, previous_hash)
+            except (TypeError, ValueError) as exc:
+                return Verification(False, checked, seq, f"entry {seq} is malformed: {exc}")
+            if expected != hash_:
+                changed = f"entry {seq} was changed: its contents do not match its hash"
+                if previous_seq:
+                    changed += f" (or the hash of entry {previous_seq} was changed)"
+                return Verification(False, checked, seq, changed)
+            checked += 1
+            previous_seq, previous_hash = seq, hash_
+    except sqlite3.DatabaseError as exc:
+        return Verification(
+            False,
+            checked,
+            previous_seq + 1,
+            f"the log file is damaged after entry {previous_seq}: {exc}",
+        )
+    return _check_head(head, checked, previous_seq, previous_hash)
 
 
 def _missing(checked: int, previous_seq: int, seq: int) -> Verification:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from desktop_auth.activity_log import ActivityLog
+from desktop_auth.activity_log import EVENTS, GENESIS_HASH, ActivityLog, entry_hash
 from desktop_auth.settings import resolve_data_dir
 
 if TYPE_CHECKING:
     from desktop_auth.qt.log_viewer import ActivityLogViewer
 
 ISSUER = "http://127.0.0.1:8765"
+USERS = ("alice", "bob", "carol", "dave")
 
 
 @pytest.fixture
@@ -43,6 +45,44 @@ def sample_log(activity_log: ActivityLog) -> ActivityLog:
     append("permission_denied", "bob", ISSUER, {"permission": "users.manage"})
     append("session_expired", "bob", ISSUER)
     return activity_log
+
+
+def build_log(path: Path, rows: int) -> None:
+    """Write ``rows`` chained entries in one transaction, the indexes built once at the end.
+
+    Entry n has event EVENTS[n % 10], user USERS[n % 4] and detail {"client": ..., "n": n}.
+    """
+    ActivityLog(path).close()  # the schema, as the library makes it
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        indexes = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("BEGIN")
+        for name, _ in indexes:
+            connection.execute(f'DROP INDEX "{name}"')
+
+        def entries() -> Iterator[tuple[object, ...]]:
+            previous = GENESIS_HASH
+            for seq in range(1, rows + 1):
+                ts = (
+                    f"2025-01-01T{seq // 3600 % 24:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}.000000Z"
+                )
+                event, user = EVENTS[seq % len(EVENTS)], USERS[seq % len(USERS)]
+                detail = f'{{"client":"desktop","n":{seq}}}'  # canonical JSON
+                previous = entry_hash(seq, ts, event, user, ISSUER, detail, previous)
+                yield seq, ts, event, user, ISSUER, detail, previous
+            connection.execute(
+                "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)", (rows, previous)
+            )
+
+        connection.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", entries())
+        for _, sql in indexes:
+            connection.execute(sql)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
 
 
 # --- reading the viewer (Qt is imported only by the tests that use these) -----------------------

@@ -23,11 +23,12 @@ from desktop_auth.activity_log import (
     ActivityLog,
     ActivityLogError,
     Entry,
+    NoActivityLogError,
     canonical_json,
     entry_hash,
 )
 
-from .conftest import ISSUER
+from .conftest import ISSUER, build_log
 
 # --- appending ------------------------------------------------------------------------------------
 
@@ -496,3 +497,25 @@ def test_nothing_secret_reaches_the_file_even_when_callers_try(activity_log):
     data = b"".join(p.read_bytes() for p in activity_log.path.parent.iterdir() if p.is_file())
     assert b"hunter2" not in data
     assert b"s3cr3t-token" not in data
+
+
+def test_opening_an_existing_log_refuses_a_missing_file(tmp_path):
+    with pytest.raises(NoActivityLogError, match="there is no activity log at"):
+        ActivityLog.open_existing(tmp_path / "activity.sqlite3")
+
+    assert not (tmp_path / "activity.sqlite3").exists()
+
+
+def test_a_damaged_file_fails_verification_instead_of_raising(data_dir):
+    path = data_dir / "activity.sqlite3"
+    build_log(path, 5_000)
+    with path.open("r+b") as handle:
+        handle.seek(200 * 4096)
+        handle.write(b"\xde\xad\xbe\xef" * 1024)
+
+    with ActivityLog(path) as log:
+        result = log.verify()
+
+    assert not result.ok
+    assert "the log file is damaged after entry" in result.reason
+    assert result.first_bad_seq == result.checked + 1
