@@ -406,6 +406,60 @@ def run_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_log_export(args: argparse.Namespace) -> int:
+    # Imported here so that the other commands do not load sqlite3.
+    from desktop_auth.activity_log import (
+        LOG_FILENAME,
+        ActivityLog,
+        ActivityLogError,
+        NoActivityLogError,
+    )
+    from desktop_auth.settings import locate_data_dir
+
+    path = locate_data_dir(args.data_dir) / LOG_FILENAME
+    try:
+        with ActivityLog.open_existing(path) as activity_log:
+            activity_log.export(args.format, sys.stdout)
+            sys.stdout.flush()
+    except NoActivityLogError as exc:
+        raise CliError(f"{exc} (choose another with --data-dir)", EXIT_USAGE) from exc
+    except BrokenPipeError:
+        import os
+
+        # The reader stopped early (`| head`): not an error, and nothing left to flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (ActivityLogError, OSError) as exc:
+        raise CliError(f"cannot export {path}: {exc}", EXIT_FAILURE) from exc
+    return EXIT_OK
+
+
+def run_log_verify(args: argparse.Namespace) -> int:
+    from desktop_auth.activity_log import (
+        LOG_FILENAME,
+        ActivityLog,
+        ActivityLogError,
+        NoActivityLogError,
+    )
+    from desktop_auth.settings import locate_data_dir
+
+    path = locate_data_dir(args.data_dir) / LOG_FILENAME
+    try:
+        with ActivityLog.open_existing(path) as activity_log:
+            result = activity_log.verify()
+    except NoActivityLogError as exc:
+        raise CliError(f"{exc} (choose another with --data-dir)", EXIT_USAGE) from exc
+    except ActivityLogError as exc:  # not an SQLite file at all: damaged or replaced
+        raise CliError(str(exc), EXIT_REJECTED) from exc
+    if not result.ok:
+        raise CliError(
+            f"activity log {path} fails verification: {result.reason} (first bad entry: "
+            f"{result.first_bad_seq}; the {result.checked} entries before it are intact)",
+            EXIT_REJECTED,
+        )
+    print(f"activity log {path} is intact: {result.checked} entries, head {result.head_hash}")
+    return EXIT_OK
+
+
 def run_not_available(args: argparse.Namespace) -> int:
     print(
         f"{PROG} {args.command_name}: not available in this version yet",
@@ -463,12 +517,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = log_commands.add_parser("export", help="write the activity log to stdout")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--data-dir", metavar="DIR", type=Path)
-    export.set_defaults(handler=run_not_available, command_name="log export")
+    export.set_defaults(handler=run_log_export)
     verify = log_commands.add_parser(
         "verify", help="check the log's hash chain (exit 1 names the first bad entry)"
     )
     verify.add_argument("--data-dir", metavar="DIR", type=Path)
-    verify.set_defaults(handler=run_not_available, command_name="log verify")
+    verify.set_defaults(handler=run_log_verify)
     return parser
 
 

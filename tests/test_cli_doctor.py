@@ -399,8 +399,6 @@ def test_an_unreadable_ca_bundle_is_a_usage_error(tmp_path):
     "argv",
     [
         ["login", "--issuer", "https://id.example.com", "--username", "a", "--password-stdin"],
-        ["log", "export"],
-        ["log", "verify"],
     ],
 )
 def test_commands_not_yet_built_say_so_and_exit_2(argv, capsys):
