@@ -135,7 +135,9 @@ class OIDCClient:
                 password=password,
                 scope=config.scope,
             )
-        identity = self._identify(discovery, tokens, nonce=nonce, typed_username=username)
+        identity = self._identify(
+            discovery, tokens, id_token=tokens.id_token, nonce=nonce, typed_username=username
+        )
         log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, method)
         return self._session(discovery, identity, tokens, method)
 

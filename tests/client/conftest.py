@@ -68,6 +68,32 @@ def client(server: LiveServer, make_client: Callable[..., OIDCClient]) -> OIDCCl
     return make_client(server.url)
 
 
+class StoppableServer(LiveServer):
+    """A bundled server that a test may stop (waitress cannot be stopped twice)."""
+
+    stopped = False
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            self.served.stop()
+            self.http.close()
+
+
+@pytest.fixture
+def stoppable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppableServer]:
+    """The bundled server with alice and bob, for tests that stop it with ``.stop()``."""
+    directory = tmp_path_factory.mktemp("server")
+    assert server_cli(["--data-dir", str(directory), "init"]) == 0
+    live = StoppableServer(ServedApp(load_config(directory)).start(), directory)
+    live.add_user(*ALICE, roles=("admin", "editor"))
+    live.add_user(*BOB, roles=("viewer",))
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
 class DiscoveryRewritingProxy:
     """Forwards every request to ``target``, except that the discovery document loses
     ``drop``'s fields: the bundled server seen as an identity server without them."""

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from desktop_auth.errors import CredentialsError, NetworkError, ProtocolError, ThrottledError
 from desktop_auth.oidc import OIDCClient
-from desktop_auth.server.cli import main as server_cli
-from desktop_auth.server.config import load_config
-from desktop_auth.server.serve import ServedApp
-from tests.client.conftest import LEGACY_CLIENT
+from tests.client.conftest import LEGACY_CLIENT, StoppableServer
 from tests.server.conftest import ALICE, BOB, LiveServer, verified_claims
 
 
@@ -99,20 +95,17 @@ def test_too_many_failures_are_throttled_with_a_time_to_wait(client: OIDCClient)
 
 
 def test_a_stopped_server_is_a_network_error(
-    tmp_path: Path, make_client: Callable[..., OIDCClient]
+    stoppable_server: StoppableServer, make_client: Callable[..., OIDCClient]
 ) -> None:
-    assert server_cli(["--data-dir", str(tmp_path), "init"]) == 0
-    served = ServedApp(load_config(tmp_path)).start()
-    LiveServer(served, tmp_path).add_user(*ALICE)
-    client = make_client(served.url)
+    client = make_client(stoppable_server.url)
     client.sign_in(*ALICE)  # discovery cached, connections pooled
 
-    served.stop()
+    stoppable_server.stop()
     with pytest.raises(NetworkError) as error:
         client.sign_in(*ALICE)
 
     assert error.value.kind == "network"
-    assert f"Cannot reach 127.0.0.1:{served.port}" in error.value.message
+    assert f"Cannot reach 127.0.0.1:{stoppable_server.served.port}" in error.value.message
 
 
 def test_a_server_that_was_never_there_is_a_network_error_naming_the_cause(
