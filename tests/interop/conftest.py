@@ -23,6 +23,8 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "desktop-auth-dot"
+# The scopes this DOT offers (scopes_supported), as its documentation configures them.
+DOT_SCOPE = "openid profile email"
 START_TIMEOUT_SECONDS = 60.0
 
 
