@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
-import socket
-import ssl
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-import requests
-import truststore
-from requests.adapters import HTTPAdapter
+from desktop_auth.errors import (
+    CABundleError,
+    CredentialsError,
+    DesktopAuthError,
+    ProtocolError,
+    ThrottledError,
+)
+from desktop_auth.oidc.discovery import ENDPOINT_FIELDS, discovery_url, fetch_document
+from desktop_auth.oidc.http import HttpClient, check_url, normalize_issuer
+from desktop_auth.oidc.methods import BROWSER, NATIVE, choose_sign_in
+
+if TYPE_CHECKING:
+    from desktop_auth.activity_log import ActivityLog
+    from desktop_auth.session import Session
 
 PROG = "desktop-auth-cli"
 
@@ -26,20 +34,6 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_FAILURE = 3
 
-DISCOVERY_PATH = "/.well-known/openid-configuration"
-TIMEOUT_SECONDS = 10.0
-MAX_DOCUMENT_BYTES = 1_000_000
-
-ENDPOINT_FIELDS = (
-    "authorization_challenge_endpoint",
-    "authorization_endpoint",
-    "token_endpoint",
-    "userinfo_endpoint",
-    "jwks_uri",
-    "revocation_endpoint",
-    "end_session_endpoint",
-    "device_authorization_endpoint",
-)
 # RFC 8414 §2: what a server that omits grant_types_supported is taken to support.
 DEFAULT_GRANT_TYPES = ("authorization_code", "implicit")
 
@@ -53,12 +47,22 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-@dataclass(frozen=True)
-class SignInChoice:
-    """Which sign-in the desktop app would use with a server, and why."""
+def exit_code_for(error: DesktopAuthError) -> int:
+    """1 when the user's credentials were refused or throttled, 2 for an unusable
+    --ca-bundle (a usage error), 3 for network, TLS, server and protocol failures."""
+    if isinstance(error, CredentialsError | ThrottledError):
+        return EXIT_REJECTED
+    if isinstance(error, CABundleError):
+        return EXIT_USAGE
+    return EXIT_FAILURE
 
-    method: str  # "native", "password" or "browser"
-    reason: str
+
+def issuer_argument(value: str) -> str:
+    """The --issuer value normalised; a usage error for what sign-in would refuse."""
+    try:
+        return normalize_issuer(value)
+    except ProtocolError as exc:
+        raise CliError(exc.message, EXIT_USAGE) from exc
 
 
 @dataclass(frozen=True)
@@ -70,179 +74,7 @@ class DoctorReport:
     problems: tuple[str, ...]
 
 
-# --- issuer URLs -------------------------------------------------------------------------------
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and loopback addresses, the only hosts plain http is allowed to."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_issuer_url(issuer: str) -> str:
-    """The issuer without a trailing slash; refuses what sign-in would refuse."""
-    parts = urlsplit(issuer)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise CliError(
-            f"issuer must be an https:// URL such as https://id.example.com, not {issuer!r}",
-            EXIT_USAGE,
-        )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise CliError(
-            f"refusing plain http:// for {parts.hostname}: passwords and tokens would cross "
-            "the network unencrypted; use https:// (http:// is allowed only for 127.0.0.1, "
-            "::1 and localhost)",
-            EXIT_USAGE,
-        )
-    if parts.query or parts.fragment:
-        raise CliError("issuer URL must not have a query or fragment", EXIT_USAGE)
-    return issuer.rstrip("/")
-
-
-# --- fetching discovery -----------------------------------------------------------------------
-
-
-class _SSLContextAdapter(HTTPAdapter):
-    """Makes requests verify TLS with a given context (system trust store or --ca-bundle)."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self._context = context
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self._context
-        super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["ssl_context"] = self._context
-        return super().proxy_manager_for(*args, **kwargs)
-
-
-def make_http_session(ca_bundle: Path | None) -> requests.Session:
-    """A requests session that trusts the operating system's CAs, or only those in ca_bundle."""
-    if ca_bundle is None:
-        context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    else:
-        try:
-            context = ssl.create_default_context(cafile=str(ca_bundle))
-        except (OSError, ssl.SSLError) as exc:
-            raise CliError(f"cannot use --ca-bundle {ca_bundle}: {exc}", EXIT_USAGE) from exc
-    session = requests.Session()
-    session.mount("https://", _SSLContextAdapter(context))
-    return session
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost cause of a requests error (requests wraps urllib3, which wraps ssl/socket)."""
-    seen: set[int] = set()
-    current = exc
-    while id(current) not in seen:
-        seen.add(id(current))
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-        elif current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
-        elif current.__cause__ is not None:
-            current = current.__cause__
-        elif current.__context__ is not None:
-            current = current.__context__
-        else:
-            break
-    return current
-
-
-def _describe_network_error(exc: BaseException) -> str:
-    cause = _root_cause(exc)
-    if isinstance(cause, ConnectionRefusedError):
-        return "connection refused (is the server running, and on that port?)"
-    if isinstance(cause, socket.gaierror):
-        return "host name not found"
-    if isinstance(cause, TimeoutError):
-        return f"no answer within {TIMEOUT_SECONDS:g} s"
-    text = str(cause)
-    # urllib3 prefixes "<connection object>: " to the useful part.
-    return text.split(": ", 1)[1] if ": " in text and text.startswith("<") else text
-
-
-def _describe_tls_error(exc: BaseException) -> str:
-    cause = _root_cause(exc)
-    if isinstance(cause, ssl.SSLCertVerificationError) and cause.verify_message:
-        return f"certificate not trusted: {cause.verify_message}"
-    if isinstance(cause, ssl.SSLError) and cause.reason:
-        return str(cause.reason).replace("_", " ").lower()
-    return str(cause)
-
-
-def fetch_discovery(session: requests.Session, url: str) -> dict[str, Any]:
-    """The discovery document at url; CliError(EXIT_FAILURE) with a readable reason if not."""
-    host = urlsplit(url).netloc
-    try:
-        with session.get(
-            url,
-            headers={"Accept": "application/json"},
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            if response.is_redirect:
-                location = response.headers.get("Location", "?")
-                raise CliError(
-                    f"{url} redirects to {location}; use the issuer URL the server itself "
-                    "reports (the discovery document must not be redirected)",
-                    EXIT_FAILURE,
-                )
-            if response.status_code != 200:
-                hint = " (for Keycloak the issuer ends in /realms/NAME)"
-                raise CliError(
-                    f"{host} answered HTTP {response.status_code} {response.reason} for {url}"
-                    + (hint if response.status_code == 404 else ""),
-                    EXIT_FAILURE,
-                )
-            body = b""
-            for chunk in response.iter_content(chunk_size=65536):
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise CliError(
-                        f"{url} is larger than {MAX_DOCUMENT_BYTES} bytes; "
-                        "not a discovery document",
-                        EXIT_FAILURE,
-                    )
-    except requests.exceptions.SSLError as exc:
-        raise CliError(
-            f"TLS error talking to {host}: {_describe_tls_error(exc).rstrip('.')}. "
-            "If the server uses a "
-            "private CA, pass its certificate with --ca-bundle",
-            EXIT_FAILURE,
-        ) from exc
-    except requests.exceptions.Timeout as exc:
-        raise CliError(
-            f"cannot reach {host}: no answer within {TIMEOUT_SECONDS:g} s", EXIT_FAILURE
-        ) from exc
-    except requests.exceptions.ConnectionError as exc:
-        raise CliError(
-            f"cannot reach {host}: {_describe_network_error(exc)}", EXIT_FAILURE
-        ) from exc
-    except requests.exceptions.RequestException as exc:
-        raise CliError(f"request to {url} failed: {exc}", EXIT_FAILURE) from exc
-
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise CliError(
-            f"{url} did not return JSON ({exc}); is this an OpenID Connect server?",
-            EXIT_FAILURE,
-        ) from exc
-    if not isinstance(document, dict):
-        raise CliError(f"{url} returned JSON that is not an object", EXIT_FAILURE)
-    return document
-
-
-# --- reading discovery ------------------------------------------------------------------------
+# --- doctor: reading a discovery document -----------------------------------------------------
 
 
 def _string_field(document: dict[str, Any], name: str, problems: list[str]) -> str | None:
@@ -267,41 +99,14 @@ def _string_list_field(
     return value
 
 
-def choose_sign_in(
-    endpoints: dict[str, str | None],
-    grant_types: Sequence[str] | None,
-    allow_password_grant: bool,
-) -> SignInChoice:
-    """The sign-in the app picks, in DESIGN.md's order: native, password (opt-in), browser."""
-    if endpoints.get("authorization_challenge_endpoint"):
-        return SignInChoice(
-            "native",
-            "the server has an authorization_challenge_endpoint: username and password go "
-            "in the app's own dialog (OAuth 2.0 for First-Party Applications, PKCE S256)",
-        )
-    if allow_password_grant:
-        if grant_types is None:
-            return SignInChoice(
-                "password",
-                "--allow-password-grant is given and the server does not list its grant "
-                "types, so the legacy password grant will be tried",
-            )
-        if "password" in grant_types:
-            return SignInChoice(
-                "password",
-                "--allow-password-grant is given and the server advertises the password grant",
-            )
-    return SignInChoice(
-        "browser",
-        "authorization code with PKCE S256 in the system browser, "
-        "redirected back to http://127.0.0.1:<port>/callback",
-    )
-
-
 def diagnose(
     issuer: str, url: str, document: dict[str, Any], allow_password_grant: bool
 ) -> DoctorReport:
-    """Everything `doctor` says about a discovery document."""
+    """Everything `doctor` says about a discovery document.
+
+    Unlike sign-in, which stops at the first problem (``Discovery.from_document``), this
+    reads on past problems so that one run lists them all.
+    """
     problems: list[str] = []
     warnings: list[str] = []
 
@@ -321,31 +126,35 @@ def diagnose(
     for name, endpoint in endpoints.items():
         if endpoint is None:
             continue
-        parts = urlsplit(endpoint)
-        if parts.scheme == "https" and parts.hostname:
-            continue
-        if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
-            continue
-        problems.append(f"{name} {endpoint!r} is not an https:// URL; it would be refused")
+        try:
+            check_url(endpoint, name)
+        except ProtocolError:
+            problems.append(f"{name} {endpoint!r} is not an https:// URL; it would be refused")
 
-    choice = choose_sign_in(endpoints, grant_types, allow_password_grant)
+    choice = choose_sign_in(
+        challenge_endpoint=endpoints["authorization_challenge_endpoint"],
+        grant_types=grant_types,
+        allow_password_grant=allow_password_grant,
+    )
 
     if endpoints["token_endpoint"] is None:
         problems.append("no token_endpoint: no sign-in can complete")
     if endpoints["jwks_uri"] is None and endpoints["userinfo_endpoint"] is None:
         problems.append("neither jwks_uri nor userinfo_endpoint: the user cannot be identified")
-    if choice.method in ("native", "browser"):
+    if choice.method in (NATIVE, BROWSER):
         if pkce_methods is None:
             warnings.append(
                 "code_challenge_methods_supported is not listed; PKCE S256 is assumed to work"
             )
         elif "S256" not in pkce_methods:
             problems.append("the server does not list PKCE method S256, which sign-in requires")
-    if choice.method == "browser" and endpoints["authorization_endpoint"] is None:
+    if choice.method == BROWSER and endpoints["authorization_endpoint"] is None:
         problems.append("no authorization_endpoint, so browser sign-in is impossible")
+    if choice.password_refused:
+        warnings.append(f"--allow-password-grant is given, but {choice.password_refused}")
     if (
         not allow_password_grant
-        and choice.method == "browser"
+        and choice.method == BROWSER
         and grant_types is not None
         and "password" in grant_types
     ):
@@ -355,7 +164,7 @@ def diagnose(
         )
 
     also = []
-    if choice.method != "browser" and endpoints["authorization_endpoint"] is not None:
+    if choice.method != BROWSER and endpoints["authorization_endpoint"] is not None:
         also.append("browser")
     if endpoints["device_authorization_endpoint"] is not None:
         also.append("another device (device authorization grant, RFC 8628)")
@@ -390,10 +199,10 @@ def diagnose(
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    issuer = check_issuer_url(args.issuer)
-    url = issuer + DISCOVERY_PATH
-    with make_http_session(args.ca_bundle) as session:
-        document = fetch_discovery(session, url)
+    issuer = issuer_argument(args.issuer)
+    url = discovery_url(issuer)
+    with HttpClient(args.ca_bundle) as http:
+        document = fetch_document(http, issuer)
     report = diagnose(issuer, url, document, args.allow_password_grant)
     print("\n".join(report.lines))
     if report.warnings:
@@ -403,6 +212,98 @@ def run_doctor(args: argparse.Namespace) -> int:
         print("\nProblems")
         print("\n".join(f"  - {problem}" for problem in report.problems))
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def read_password() -> str:
+    """The password: the first line of standard input, or typed unechoed at a terminal."""
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CliError(
+            "no password on standard input (--password-stdin reads its first line)", EXIT_USAGE
+        )
+    return password
+
+
+def open_activity_log(data_dir: Path | None) -> ActivityLog | None:
+    """The activity log in the data dir (--data-dir > $DESKTOP_AUTH_DATA_DIR > the platform's).
+
+    An explicit --data-dir that cannot be used is a usage error; otherwise sign-in goes on
+    without a log, saying so on stderr.
+    """
+    from desktop_auth.activity_log import ActivityLog, ActivityLogError
+    from desktop_auth.settings import resolve_data_dir
+
+    try:
+        return ActivityLog.in_data_dir(resolve_data_dir(data_dir))
+    except (DesktopAuthError, ActivityLogError, OSError) as exc:
+        reason = exc.message if isinstance(exc, DesktopAuthError) else str(exc)
+        if data_dir is not None:
+            raise CliError(reason, EXIT_USAGE) from exc
+        print(f"{PROG}: warning: not recording this sign-in: {reason}", file=sys.stderr)
+        return None
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    """The `login` output (contract, DESIGN.md); never a token."""
+    return {
+        "issuer": session.issuer,
+        "sub": session.subject,
+        "username": session.username,
+        "name": session.display_name,
+        "email": session.email,
+        "roles": sorted(session.roles),
+        "permissions": sorted(session.permissions),
+        "expires_at": session.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def run_login(args: argparse.Namespace) -> int:
+    from desktop_auth.oidc.client import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
+    from desktop_auth.permissions import PermissionPolicy
+
+    issuer = issuer_argument(args.issuer)
+    if not args.username:
+        raise CliError("--username must not be empty", EXIT_USAGE)
+    config = ClientConfig(
+        issuer=issuer,
+        client_id=args.client_id or DEFAULT_CLIENT_ID,
+        ca_bundle=args.ca_bundle,
+        allow_password_grant=args.allow_password_grant,
+    )
+    activity_log = open_activity_log(args.data_dir)
+    try:
+        password = read_password()
+        client = OIDCClient(config, PermissionPolicy.default())
+        try:
+            session = client.sign_in(args.username, password)
+        except DesktopAuthError as exc:
+            if activity_log is not None:
+                activity_log.append(
+                    "login_failed",
+                    args.username,
+                    issuer,
+                    {"kind": exc.kind, "reason": exc.message},
+                )
+            raise
+        finally:
+            client.close()
+        if activity_log is not None:
+            activity_log.append(
+                "login_succeeded",
+                session.username,
+                session.issuer,
+                {"method": session.method, "roles": sorted(session.roles)},
+            )
+    finally:
+        if activity_log is not None:
+            activity_log.close()
+    print(json.dumps(session_json(session)))
     return EXIT_OK
 
 
@@ -460,14 +361,6 @@ def run_log_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_not_available(args: argparse.Namespace) -> int:
-    print(
-        f"{PROG} {args.command_name}: not available in this version yet",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The `desktop-auth-cli` command line, as documented in DESIGN.md."""
     parser = argparse.ArgumentParser(
@@ -482,18 +375,31 @@ def build_parser() -> argparse.ArgumentParser:
         "login", help="sign in and print the identity and permissions as JSON"
     )
     login.add_argument("--issuer", metavar="URL", required=True)
-    login.add_argument("--client-id", metavar="ID")
+    login.add_argument(
+        "--client-id", metavar="ID", help="the client registered at the server (desktop-auth)"
+    )
     login.add_argument("--username", metavar="NAME", required=True)
     login.add_argument(
         "--password-stdin",
         action="store_true",
         required=True,
-        help="read the password from standard input",
+        help="read the password from the first line of standard input",
     )
-    login.add_argument("--ca-bundle", metavar="PEM", type=Path)
-    login.add_argument("--allow-password-grant", action="store_true")
-    login.add_argument("--data-dir", metavar="DIR", type=Path)
-    login.set_defaults(handler=run_not_available, command_name="login")
+    login.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        type=Path,
+        help="also trust the CA certificates in this PEM file",
+    )
+    login.add_argument(
+        "--allow-password-grant",
+        action="store_true",
+        help="allow the legacy password grant with servers that have no first-party sign-in",
+    )
+    login.add_argument(
+        "--data-dir", metavar="DIR", type=Path, help="where the activity log records the sign-in"
+    )
+    login.set_defaults(handler=run_login)
 
     doctor = commands.add_parser(
         "doctor", help="what the server supports and which sign-in will be used"
@@ -503,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca-bundle",
         metavar="PEM",
         type=Path,
-        help="trust the CA certificates in this PEM file instead of the system's",
+        help="also trust the CA certificates in this PEM file",
     )
     doctor.add_argument(
         "--allow-password-grant",
@@ -533,6 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"{PROG}: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except DesktopAuthError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return exit_code_for(exc)
     except KeyboardInterrupt:
         return 130
     return exit_code

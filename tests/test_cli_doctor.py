@@ -2,92 +2,36 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-import json
-import ssl
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from desktop_auth import cli
-
-DISCOVERY = "/.well-known/openid-configuration"
-
-
-def discovery_document(issuer: str, /, **fields: object) -> dict[str, object]:
-    """A discovery document for a server with native sign-in; fields override or remove."""
-    document: dict[str, object] = {
-        "issuer": issuer,
-        "authorization_challenge_endpoint": f"{issuer}/oauth/authorize-challenge",
-        "authorization_endpoint": f"{issuer}/oauth/authorize",
-        "token_endpoint": f"{issuer}/oauth/token",
-        "userinfo_endpoint": f"{issuer}/oauth/userinfo",
-        "jwks_uri": f"{issuer}/oauth/jwks",
-        "revocation_endpoint": f"{issuer}/oauth/revoke",
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "code_challenge_methods_supported": ["S256"],
-        "response_types_supported": ["code"],
-    }
-    document.update(fields)
-    return {name: value for name, value in document.items() if value is not None}
+from desktop_auth.oidc import normalize_issuer
+from tests.client.conftest import (
+    DISCOVERY,
+    JsonServer,
+    TLSFiles,
+    discovery_document,
+    make_tls_files,
+)
 
 
-class DiscoveryServer:
+class DiscoveryServer(JsonServer):
     """Serves discovery documents (or raw bodies) at <base>/<name>/.well-known/..."""
-
-    def __init__(self, context: ssl.SSLContext | None = None) -> None:
-        self.bodies: dict[str, tuple[int, bytes]] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status, body = server.bodies.get(self.path, (404, b"not found"))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        scheme = "http"
-        if context is not None:
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-            scheme = "https"
-        self.base = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def issuer(self, name: str, /, **fields: object) -> str:
         """Publish a discovery document for issuer <base>/<name> and return that issuer."""
         issuer = f"{self.base}/{name}"
-        self.publish(name, 200, json.dumps(discovery_document(issuer, **fields)).encode())
+        self.answer("GET", f"/{name}{DISCOVERY}", body=discovery_document(issuer, **fields))
         return issuer
 
     def publish(self, name: str, status: int, body: bytes) -> str:
-        self.bodies[f"/{name}{DISCOVERY}"] = (status, body)
+        self.answer("GET", f"/{name}{DISCOVERY}", status, body)
         return f"{self.base}/{name}"
-
-    def __enter__(self) -> DiscoveryServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +155,18 @@ def test_browser_is_used_when_the_server_has_no_native_or_allowed_password_sign_
     assert "authorization_challenge_endpoint  -  (not advertised)" in out
 
 
+def test_an_allowed_password_grant_the_server_does_not_list_is_a_warning(server):
+    issuer = server.issuer("no-password", authorization_challenge_endpoint=None)
+
+    code, out, _ = doctor("--issuer", issuer, "--allow-password-grant")
+
+    assert code == 0
+    assert "Sign-in       browser: " in out
+    assert (
+        "--allow-password-grant is given, but the server does not offer the password grant" in out
+    )
+
+
 # --- problems in the document -----------------------------------------------------------------
 
 
@@ -296,7 +252,7 @@ def test_a_server_that_is_not_running_is_a_network_error():
     code, _, err = doctor("--issuer", issuer)
 
     assert code == 3
-    assert "cannot reach 127.0.0.1" in err
+    assert "Cannot reach 127.0.0.1" in err
     assert "connection refused" in err
 
 
@@ -310,57 +266,20 @@ def test_an_issuer_that_is_not_an_https_url_is_a_usage_error(issuer):
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.5.6.7", "[::1]", "localhost"])
 def test_plain_http_is_allowed_for_loopback(host):
-    assert cli.check_issuer_url(f"http://{host}:8765/") == f"http://{host}:8765"
+    assert normalize_issuer(f"http://{host}:8765/") == f"http://{host}:8765"
 
 
 # --- TLS ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def self_signed(tmp_path_factory) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 signed by itself, and its key: (cert.pem, key.pem)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "desktop-auth test CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    public_key = key.public_key()
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    directory = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+def tls_files(tmp_path_factory) -> TLSFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
-def tls_server(self_signed) -> Iterator[DiscoveryServer]:
-    cert_path, key_path = self_signed
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    with DiscoveryServer(context) as server:
+def tls_server(tls_files) -> Iterator[DiscoveryServer]:
+    with DiscoveryServer(tls_files.server_context()) as server:
         yield server
 
 
@@ -376,10 +295,10 @@ def test_an_untrusted_certificate_is_a_tls_error_that_suggests_ca_bundle(tls_ser
     assert out == ""
 
 
-def test_ca_bundle_makes_a_private_ca_trusted(tls_server, self_signed):
+def test_ca_bundle_makes_a_private_ca_trusted(tls_server, tls_files):
     issuer = tls_server.issuer("tls")
 
-    code, out, err = doctor("--issuer", issuer, "--ca-bundle", str(self_signed[0]))
+    code, out, err = doctor("--issuer", issuer, "--ca-bundle", str(tls_files.ca))
 
     assert code == 0, err
     assert "Sign-in       native: " in out
@@ -390,17 +309,3 @@ def test_an_unreadable_ca_bundle_is_a_usage_error(tmp_path):
 
     assert code == 2
     assert "--ca-bundle" in err
-
-
-# --- commands that are not there yet ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["login", "--issuer", "https://id.example.com", "--username", "a", "--password-stdin"],
-    ],
-)
-def test_commands_not_yet_built_say_so_and_exit_2(argv, capsys):
-    assert cli.main(argv) == 2
-    assert "not available in this version yet" in capsys.readouterr().err

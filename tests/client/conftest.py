@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import requests
@@ -253,7 +253,7 @@ class JsonServer:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.answers[(method, path)] = Answer(status, raw, headers or {})
 
-    def __enter__(self) -> JsonServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
