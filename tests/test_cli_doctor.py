@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +13,7 @@ from tests.client.conftest import (
     DISCOVERY,
     JsonServer,
     TLSFiles,
+    console_script,
     discovery_document,
     make_tls_files,
 )
@@ -49,13 +48,6 @@ def doctor(*args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(["doctor", *args])
     return code, out.getvalue(), err.getvalue()
-
-
-def console_script() -> Path:
-    script = Path(sys.executable).with_name("desktop-auth-cli")
-    if not script.exists():
-        pytest.fail(f"{script} is missing: install the project with `make venv`")
-    return script
 
 
 # --- the console script, as a user runs it ---------------------------------------------------

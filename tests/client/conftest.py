@@ -6,6 +6,7 @@ import datetime
 import ipaddress
 import json
 import ssl
+import sys
 import threading
 import time
 from collections import Counter
@@ -42,6 +43,14 @@ from tests.server.conftest import (  # noqa: F401
 DISCOVERY = "/.well-known/openid-configuration"
 CLIENT_ID = "desktop-auth"
 LEGACY_CLIENT = "legacy"
+
+
+def console_script(name: str = "desktop-auth-cli") -> Path:
+    """A console script installed beside this Python, as a user runs it."""
+    script = Path(sys.executable).with_name(name)
+    if not script.exists():
+        pytest.fail(f"{script} is missing: install the project with `make venv`")
+    return script
 
 
 # --- the bundled server -----------------------------------------------------------------------
