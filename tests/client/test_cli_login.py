@@ -222,9 +222,7 @@ def test_a_server_that_is_not_running_exits_3(tmp_path: Path) -> None:
     assert_no_secret(result, ALICE[1])
 
 
-def test_a_stopped_server_exits_3(
-    stoppable_server: StoppableServer, tmp_path: Path
-) -> None:
+def test_a_stopped_server_exits_3(stoppable_server: StoppableServer, tmp_path: Path) -> None:
     stoppable_server.stop()
 
     result = login(stoppable_server.url, *ALICE, tmp_path)
