@@ -21,6 +21,9 @@ from typing import IO
 import pytest
 import requests
 
+# The app fixture of the app tests, for driving the window against DOT (not a copy).
+from tests.app.conftest import make_app  # noqa: F401
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "desktop-auth-dot"
 # The scopes this DOT offers (scopes_supported), as its documentation configures them.
@@ -96,6 +99,7 @@ def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DotServer]:
             [sys.executable, "-m", "tests.interop.dot_server"],
             cwd=REPO_ROOT,
             env=env,
+            stdin=subprocess.PIPE,  # the server exits when this closes, even if we are killed
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
@@ -122,5 +126,6 @@ def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DotServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()

@@ -3,13 +3,15 @@
 Environment: DOT_SERVER_DATA_DIR (an empty directory for the SQLite database),
 DOT_ALICE_PASSWORD and DOT_BOB_PASSWORD. It migrates, creates the users and the public
 password-grant application, binds 127.0.0.1 on a free port and prints
-``serving http://127.0.0.1:PORT`` once it accepts connections.
+``serving http://127.0.0.1:PORT`` once it accepts connections. It exits when its standard
+input closes, so a test run that is killed does not leave it behind.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import django
 
@@ -44,6 +46,11 @@ def seed() -> None:
     )
 
 
+def exit_when_stdin_closes() -> None:
+    sys.stdin.read()
+    os._exit(0)
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.interop.dot_server.settings")
     django.setup()
@@ -57,6 +64,7 @@ def main() -> int:
     server = create_server(
         get_wsgi_application(), host="127.0.0.1", port=0, threads=4, ident="dot-interop"
     )
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     print(f"serving http://127.0.0.1:{server.effective_port}", flush=True)
     server.run()
     return 0
