@@ -46,6 +46,18 @@ class ClientConfig:
     timeout: float = DEFAULT_TIMEOUT
 
 
+def requested_scope(wanted: str, discovery: Discovery) -> str:
+    """``wanted`` less the scopes the server says it does not offer.
+
+    Servers such as Django OAuth Toolkit refuse a whole request over one unknown scope
+    (``offline_access`` is the usual one), so ask only for what discovery lists, when it does.
+    """
+    if discovery.scopes_supported is None:
+        return wanted
+    offered = set(discovery.scopes_supported)
+    return " ".join(s for s in wanted.split() if s in offered) or wanted
+
+
 class OIDCClient:
     """Signs users in to one issuer and keeps their sessions fresh.
 
@@ -104,6 +116,7 @@ class OIDCClient:
         method = self.sign_in_method()
         discovery = self.discover()
         config = self.config
+        scope = requested_scope(config.scope, discovery)
         nonce: str | None = None
         if method == NATIVE:
             assert discovery.authorization_challenge_endpoint is not None  # chosen for it
@@ -114,7 +127,7 @@ class OIDCClient:
                 client_id=config.client_id,
                 username=username,
                 password=password,
-                scope=config.scope,
+                scope=scope,
                 pkce=pkce,
                 nonce=nonce,
             )
@@ -124,7 +137,7 @@ class OIDCClient:
                 client_id=config.client_id,
                 code=code,
                 pkce=pkce,
-                scope=config.scope,
+                scope=scope,
             )
         else:
             tokens = password_grant(
@@ -133,7 +146,7 @@ class OIDCClient:
                 client_id=config.client_id,
                 username=username,
                 password=password,
-                scope=config.scope,
+                scope=scope,
             )
         identity = self._identify(
             discovery, tokens, id_token=tokens.id_token, nonce=nonce, typed_username=username
