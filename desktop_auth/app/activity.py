@@ -8,6 +8,7 @@ signals were emitted, so they may keep state (who is signing in) without locks.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +23,28 @@ log = logging.getLogger(__name__)
 class ActivityRecorder:
     """Appends DESIGN.md's events to an ActivityLog; a no-op (with ``error`` set) without one."""
 
-    def __init__(self, activity_log: ActivityLog | None, error: str | None = None) -> None:
+    def __init__(
+        self,
+        activity_log: ActivityLog | None,
+        error: str | None = None,
+        on_appended: Callable[[], object] | None = None,
+    ) -> None:
         self.activity_log = activity_log
         self.error = error
+        self._on_appended = on_appended
         self.queue = SerialQueue()
         self.issuer: str | None = None
         self._username: str | None = None  # the last one submitted; worker-thread state
         self._current: Session | None = None
 
     @classmethod
-    def open(cls, data_dir: Path) -> ActivityRecorder:
+    def open(
+        cls, data_dir: Path, on_appended: Callable[[], object] | None = None
+    ) -> ActivityRecorder:
+        """The recorder for the log in ``data_dir``; ``on_appended`` is called (in the worker)
+        after each entry is committed."""
         try:
-            return cls(ActivityLog.in_data_dir(data_dir))
+            return cls(ActivityLog.in_data_dir(data_dir), on_appended=on_appended)
         except (ActivityLogError, OSError) as exc:
             log.error("activity log unavailable: %s", exc)
             return cls(None, f"The activity log cannot be written: {exc}")
@@ -48,6 +59,8 @@ class ActivityRecorder:
         if self.activity_log is None:
             return
         self.activity_log.append(event, username, issuer or self.issuer, detail)
+        if self._on_appended is not None:
+            self._on_appended()
 
     def close(self) -> None:
         if self.activity_log is not None:

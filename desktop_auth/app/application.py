@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QObject, Qt, QThreadPool, pyqtSlot
+from PyQt5.QtCore import QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMainWindow
 
 from desktop_auth.app.activity import ActivityRecorder
@@ -40,6 +40,8 @@ class DesktopApp(QObject):
     """The login window, the workspace, the notifier and the activity log around one
     AuthController, for the options of the `desktop-auth` command line."""
 
+    log_appended = pyqtSignal()
+
     def __init__(self, options: argparse.Namespace, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("desktopApp")
@@ -59,7 +61,8 @@ class DesktopApp(QObject):
         self.events = AuthEvents(self)
         self.controller = AuthController(self._make_client, self.events, parent=self)
         self.gate = PermissionGate(self)
-        self.recorder = ActivityRecorder.open(self.data_dir)
+        # Emitted by the recorder's worker after each entry; delivered queued to the viewer.
+        self.recorder = ActivityRecorder.open(self.data_dir, on_appended=self.log_appended.emit)
         if self.recorder.error:
             self._early_messages.append(self.recorder.error)
 
@@ -93,7 +96,9 @@ class DesktopApp(QObject):
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)
+        # The gate first: the workspace then picks a tab among those it allowed.
         events.permissions_changed.connect(self.gate.set_permissions)
+        events.permissions_changed.connect(self.workspace.show_first_allowed_tab)
 
         # The activity log is written in a worker, in the order of the events.
         recorder, queue = self.recorder, self.recorder.queue
@@ -112,7 +117,8 @@ class DesktopApp(QObject):
         self.workspace.lock_requested.connect(self.controller.lock)
         self.workspace.sign_out_requested.connect(self.controller.sign_out)
         self.workspace.quit_requested.connect(self.quit)
-        self.workspace.tabs.currentChanged.connect(self._on_tab_changed)
+        if self.log_viewer is not None:
+            self.log_appended.connect(self.log_viewer.refresh)
 
     # Start and stop
 
@@ -169,20 +175,21 @@ class DesktopApp(QObject):
 
     @pyqtSlot()
     def quit(self) -> None:
-        """Close the windows, which ends the event loop (the last window closed)."""
+        """Close the windows; closing the last one ends the event loop."""
         self.controller.shutdown()
         self.workspace.close()
         self.login_window.close()
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
 
     def shutdown(self) -> None:
         """After the event loop: wait for background work, stop the server, close the log."""
         self.controller.shutdown()
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+        if self.log_viewer is not None:
+            # No reload of a closed log from a notification still queued.
+            self.log_appended.disconnect(self.log_viewer.refresh)
         if self.embedded is not None:
             self.embedded.stop()
+        QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
         self.recorder.close()
 
     # Slots
@@ -230,10 +237,3 @@ class DesktopApp(QObject):
     def _on_unlocked(self, session: Session) -> None:
         self.workspace.show_session(session)
         self._show(self.workspace)
-
-    @pyqtSlot(int)
-    def _on_tab_changed(self, index: int) -> None:
-        if self.log_viewer is not None and self.workspace.tabs.widget(index) is (
-            self.workspace.activity_page
-        ):
-            self.log_viewer.refresh()

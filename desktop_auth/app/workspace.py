@@ -111,6 +111,8 @@ class WorkspaceWindow(QMainWindow):
         self.gate = gate
         self._build(activity_viewer)
         self._gate_widgets()
+        # Disabling tabs moved the current one along; every session starts on the first.
+        self.tabs.setCurrentIndex(0)
         self._connect_signals()
         self.resize(980, 640)
 
@@ -241,17 +243,25 @@ class WorkspaceWindow(QMainWindow):
 
     @pyqtSlot(Session)
     def show_session(self, session: Session) -> None:
-        """Say who is signed in (header and status bar) and start on an allowed tab."""
+        """Say who is signed in (header and status bar)."""
         self.status_label.setText(status_text(session))
         self.user_label.setText(session.display_name or session.username)
         self.roles_label.setText(", ".join(sorted(session.roles)))
-        if not self.tabs.isTabEnabled(self.tabs.currentIndex()):
-            for index in range(self.tabs.count()):
-                if self.tabs.isTabEnabled(index):
-                    self.tabs.setCurrentIndex(index)
-                    break
+
+    @pyqtSlot(object)
+    def show_first_allowed_tab(self, permissions: frozenset[str] = frozenset()) -> None:
+        """Once the gate applied new permissions: keep an allowed tab, else the first one."""
+        if self.tabs.isTabEnabled(self.tabs.currentIndex()) and self.tabs.isTabVisible(
+            self.tabs.currentIndex()
+        ):
+            return
+        for index in range(self.tabs.count()):
+            if self.tabs.isTabEnabled(index) and self.tabs.isTabVisible(index):
+                self.tabs.setCurrentIndex(index)
+                return
 
     def clear_session(self) -> None:
+        self.tabs.setCurrentIndex(0)
         self.status_label.clear()
         self.user_label.clear()
         self.roles_label.clear()

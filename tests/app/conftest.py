@@ -12,6 +12,7 @@ from desktop_auth.app.application import DesktopApp
 from desktop_auth.app.main import build_parser
 
 # Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies.
+from tests.qt.conftest import stopped_server_url  # noqa: F401
 from tests.server.conftest import server, start_server  # noqa: F401
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop_auth.app.embedded import DEMO_ACCOUNTS
+from tests.app.conftest import sign_in_with_keyboard
 
 
 def test_the_window_shows_at_once_with_the_demo_banner(qtbot, make_app):
@@ -19,3 +20,18 @@ def test_the_window_shows_at_once_with_the_demo_banner(qtbot, make_app):
         lambda: "Demo server at http://127.0.0.1:" in app.login_window.issuer_label.text(),
         timeout=30_000,
     )
+
+
+def test_alice_signs_in_to_the_demo_server_with_the_keyboard(qtbot, make_app):
+    app = make_app()
+    alice = DEMO_ACCOUNTS[0]
+
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=30_000) as signed_in:
+        sign_in_with_keyboard(qtbot, app, alice.username, alice.password)
+
+    session = signed_in.args[0]
+    assert session.username == "alice"
+    assert session.issuer.startswith("http://127.0.0.1:")
+    assert session.roles == frozenset({"admin"})
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    assert app.workspace.status_message == "Signed in as Alice Admin (admin)"

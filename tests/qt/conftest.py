@@ -61,3 +61,18 @@ def make_client():
 def controller(server, make_client) -> AuthController:  # noqa: F811 - the imported fixture
     """A controller for a live server with alice (admin, editor) and bob (viewer)."""
     return AuthController(make_client(server.url))
+
+
+@pytest.fixture
+def stopped_server_url(tmp_path_factory) -> str:
+    """The URL of a bundled server that was serving and has been stopped."""
+    from desktop_auth.server.cli import main as server_cli
+    from desktop_auth.server.config import load_config
+    from desktop_auth.server.serve import ServedApp
+
+    directory = tmp_path_factory.mktemp("stopped-server")
+    assert server_cli(["--data-dir", str(directory), "init"]) == 0
+    served = ServedApp(load_config(directory)).start()
+    url = served.url
+    served.stop()
+    return url
