@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -433,6 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The library logs; a command line shows its warnings (a no-op when logging is set up).
+    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: warning: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         exit_code: int = args.handler(args)

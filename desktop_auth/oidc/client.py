@@ -81,7 +81,10 @@ class OIDCClient:
         return self._discovery.get(self._http, normalize_issuer(self.config.issuer))
 
     def sign_in_method(self) -> str:
-        """ "native" or "password"; ProtocolError when the server needs browser sign-in."""
+        """How this server signs users in: "native" or "password".
+
+        ProtocolError saying why when it needs browser sign-in, which is not built yet.
+        """
         discovery = self.discover()
         choice = choose_sign_in(
             challenge_endpoint=discovery.authorization_challenge_endpoint,

@@ -306,7 +306,7 @@ class TokenForge:
     checks can be tried against tokens the bundled server would never produce.
     """
 
-    def __init__(self, json_server: JsonServer, name: str = "idp") -> None:
+    def __init__(self, json_server: JsonServer, name: str = "idp", **discovery: object) -> None:
         self.server = json_server
         self.issuer = f"{json_server.base}/{name}"
         self.jwks_path = f"/{name}/jwks"
@@ -324,6 +324,7 @@ class TokenForge:
                 token_endpoint=self.issuer + "/token",
                 jwks_uri=self.issuer + "/jwks",
                 userinfo_endpoint=self.issuer + "/userinfo",
+                **discovery,
             ),
         )
 

@@ -9,6 +9,7 @@ import json
 import time
 import warnings
 from collections.abc import Callable
+from urllib.parse import parse_qs
 
 import pytest
 from joserfc.errors import SecurityWarning
@@ -18,7 +19,7 @@ from desktop_auth.errors import ProtocolError
 from desktop_auth.oidc import OIDCClient
 from desktop_auth.oidc.http import HttpClient
 from desktop_auth.oidc.validation import JWKSCache, TokenValidator
-from tests.client.conftest import CLIENT_ID, TokenForge, unsigned_token
+from tests.client.conftest import CLIENT_ID, JsonServer, TokenForge, unsigned_token
 
 PASSWORD = "any password at all"
 
@@ -300,3 +301,15 @@ def test_a_configured_claim_path_is_the_only_source_of_roles(
     session = client.sign_in("carol", PASSWORD)
 
     assert session.roles == frozenset({"viewer"})
+
+
+def test_only_scopes_the_server_lists_are_requested(
+    json_server: JsonServer, make_client: Callable[..., OIDCClient]
+) -> None:
+    forge = TokenForge(json_server, "listed", scopes_supported=["openid", "profile", "email"])
+    forge.issue(forge.sign(forge.claims()))
+
+    make_client(forge.issuer, allow_password_grant=True).sign_in("carol", PASSWORD)
+
+    (sent,) = [body for method, path, body in json_server.bodies if path == forge.token_path]
+    assert parse_qs(sent.decode())["scope"] == ["openid profile email"]  # no offline_access
