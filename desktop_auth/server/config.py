@@ -35,7 +35,9 @@ class ServerConfig:
     ip_window: int = 15 * 60
     # Outbox delivery of login side effects.
     outbox_poll_interval: float = 0.5
-    outbox_lease: float = 60.0
+    # How long a claimed event stays claimed; renewed before each receiver, so a process that
+    # dies holds its events for at most this long.
+    outbox_lease: float = 10.0
     outbox_max_attempts: int = 12
     outbox_retry_base: float = 1.0
     outbox_retry_max: float = 300.0

@@ -167,6 +167,7 @@ class OutboxWorker:
             if state is not None and state.next_attempt_at > utcnow():
                 next_due.append(state.next_attempt_at)
                 continue
+            self._renew_lease(event_id)
             error: str | None = None
             try:
                 with self.app.app_context():
@@ -185,6 +186,14 @@ class OutboxWorker:
             else:
                 values["done_at"] = utcnow()
             session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(**values))
+
+    def _renew_lease(self, event_id: int) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(lease_until=utcnow() + timedelta(seconds=self.config.outbox_lease))
+            )
 
     def _save_attempt(self, event_id: int, receiver: str, error: str | None) -> datetime | None:
         """Record one attempt; return when to retry, or None when nothing more is owed."""

@@ -92,8 +92,9 @@ def test_effects_pending_at_kill_are_delivered_once_after_restart(
     try:
         second = server_processes(*server_command(data_dir, "run", "--port", "0"))
         second.start()
-        wait_for(lambda: sink.events("user_logged_in"), timeout=20)
-        wait_for(lambda: sink.events("user_created"), timeout=20)
+        # Within the lease the killed process held (10 s) plus a delivery round.
+        wait_for(lambda: sink.events("user_logged_in"), timeout=40)
+        wait_for(lambda: sink.events("user_created"), timeout=40)
         second.kill()
         third = server_processes(*server_command(data_dir, "run", "--port", "0"))
         third.start()
