@@ -266,3 +266,15 @@ def test_a_server_that_needs_the_browser_exits_3_and_says_so(
     assert result.stdout == ""
     assert "browser sign-in" in result.stderr
     assert "--allow-password-grant" in result.stderr
+
+
+def test_an_unusable_data_dir_is_a_usage_error(server: LiveServer, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+
+    result = login(server.url, *ALICE, not_a_dir)
+
+    assert result.returncode == 2
+    assert str(not_a_dir) in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
