@@ -39,14 +39,14 @@ QFrame#card QLineEdit:focus {{ border: 2px solid {ACCENT}; padding: 7px 9px; }}
 QFrame#card QLineEdit:disabled {{ background: #f3f5f9; color: {MUTED}; }}
 QFrame#card QLineEdit[readOnly="true"] {{ background: #f3f5f9; }}
 QLabel#capsLockWarning {{ color: #9a6700; }}
-QLabel#messageLabel {{
+QFrame#card QLabel#messageLabel {{
     border-radius: 8px;
     padding: 8px 10px;
     background: #fdecea;
     color: {ERROR};
     border: 1px solid #f5c2bd;
 }}
-QLabel#messageLabel[kind="info"] {{
+QFrame#card QLabel#messageLabel[kind="info"] {{
     background: #eaf1fe;
     color: {ACCENT_DARK};
     border: 1px solid #c7d8fb;
