@@ -227,6 +227,8 @@ class DesktopApp(QObject):
 
     @pyqtSlot()
     def _on_session_expired(self) -> None:
+        # The lock screen follows (``locked``); show it now so the notice appears there.
+        self._show(self.login_window)
         self.notifier.notify("Session expired", "Sign in again to continue where you were.")
 
     @pyqtSlot()

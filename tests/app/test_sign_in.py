@@ -204,3 +204,76 @@ def test_ctrl_q_quits(qtbot, server, make_app):
     qtbot.keyClick(focused() or app.workspace, Qt.Key_Q, Qt.ControlModifier)
 
     qtbot.waitUntil(lambda: not app.workspace.isVisible() and not app.login_window.isVisible())
+
+
+def test_throttled_by_the_server_says_when_and_the_button_waits_until_then(
+    qtbot, start_server, make_app
+):
+    live = start_server(account_free_failures=1, account_base_delay=2.0)
+    live.add_user(*ALICE, roles=("viewer",))
+    app = make_app("--issuer", live.url)
+    window = app.login_window
+    with qtbot.waitSignal(app.events.login_failed, timeout=20_000) as first:
+        sign_in_with_keyboard(qtbot, app, "alice", "a wrong password")
+    assert first.args[0].kind == "credentials"
+
+    with qtbot.waitSignal(app.events.login_failed, timeout=20_000) as second:
+        qtbot.keyClicks(window.password, "another wrong one")
+        qtbot.keyClick(window.password, Qt.Key_Return)
+
+    failure = second.args[0]
+    assert failure.kind == "throttled"
+    assert 1 <= failure.retry_after <= 2
+    assert window.message.startswith("Too many sign-in attempts. Try again in ")
+    assert not window.sign_in_button.isEnabled()
+    qtbot.waitUntil(lambda: focused() is window.password)
+    qtbot.keyClicks(window.password, ALICE[1])
+    with qtbot.assertNotEmitted(app.events.login_started):
+        qtbot.keyClick(window.password, Qt.Key_Return)
+
+    qtbot.waitUntil(window.sign_in_button.isEnabled, timeout=5_000)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        qtbot.keyClick(window.password, Qt.Key_Return)
+
+
+def test_an_expired_session_locks_the_app_says_so_and_is_logged(qtbot, server, make_app, tmp_path):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000) as signed_in:
+        sign_in_with_keyboard(qtbot, app, *BOB)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    # The refresh token is used twice elsewhere, so the server revokes its family.
+    refresh_token = signed_in.args[0].tokens.refresh_token
+    assert server.refresh(refresh_token).status_code == 200
+    assert server.refresh(refresh_token).status_code == 400
+
+    with qtbot.waitSignals([app.events.session_expired, app.events.locked], timeout=20_000):
+        app.controller.refresh()  # what the controller's renewal timer does before expiry
+
+    window = app.login_window
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.username.text() == "bob"
+    assert window.username.isReadOnly()
+    notice = window.findChild(QLabel, "notice")
+    assert notice is not None
+    assert "Session expired" in notice.text()
+    assert app.workspace.status_message == "Signed in as bob (viewer)"  # state kept
+    assert [e.username for e in logged_events(tmp_path / "data", "session_expired")] == ["bob"]
+
+
+def test_signing_out_is_notified_in_the_login_window_and_logged(qtbot, server, make_app, tmp_path):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *BOB)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    notice = app.workspace.findChild(QLabel, "notice")
+    assert notice is not None
+    assert "Signed in" in notice.text()
+
+    with qtbot.waitSignal(app.events.logged_out):
+        qtbot.keyClick(focused() or app.workspace, Qt.Key_O, Qt.ControlModifier | Qt.ShiftModifier)
+
+    notice = app.login_window.findChild(QLabel, "notice")
+    assert notice is not None
+    assert "Signed out" in notice.text()
+    entries = logged_events(tmp_path / "data", "logged_out")
+    assert [(e.username, e.detail["reason"]) for e in entries] == [("bob", "user")]
