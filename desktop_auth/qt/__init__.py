@@ -5,6 +5,7 @@ from desktop_auth.qt.events import AuthEvents
 from desktop_auth.qt.login_window import DemoAccount, LoginWindow
 from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
+from desktop_auth.qt.style import apply_style
 from desktop_auth.qt.workers import (
     BackgroundSlot,
     SerialQueue,
@@ -25,6 +26,7 @@ __all__ = [
     "SerialQueue",
     "Worker",
     "WorkerSignals",
+    "apply_style",
     "connect_in_background",
     "run_in_background",
 ]

@@ -24,6 +24,7 @@ from PyQt5.QtWidgets import (
 )
 
 from desktop_auth.errors import AuthFailure
+from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.session import Session
 
@@ -380,8 +381,16 @@ class LoginWindow(QMainWindow):
         self.password.setEchoMode(QLineEdit.Normal if shown else QLineEdit.Password)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.KeyPress and watched in (self.password, self.username):
-            self._update_caps_lock(event)
+        if watched in (self.password, self.username):
+            if event.type() == QEvent.KeyPress:
+                self._update_caps_lock(event)
+            elif event.type() == QEvent.FocusIn:
+                self._set_caps_lock(caps_lock_on())
+            elif event.type() == QEvent.KeyRelease and event.key() == Qt.Key_CapsLock:
+                # The indicator has changed by the release; ask the platform, where it can tell.
+                platform = caps_lock_on()
+                if platform is not None:
+                    self._set_caps_lock(platform)
         return super().eventFilter(watched, event)
 
     def _update_caps_lock(self, event: QKeyEvent) -> None:
@@ -391,8 +400,13 @@ class LoginWindow(QMainWindow):
             state = caps_lock_from_key(event)
             if state is None:
                 return
+        self._set_caps_lock(state)
+
+    def _set_caps_lock(self, state: bool | None) -> None:
+        if state is None:  # unknown: keep what typed letters said
+            return
         self._caps_lock = state
-        self.caps_lock_warning.setVisible(bool(state))
+        self.caps_lock_warning.setVisible(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._retry_timer.stop()

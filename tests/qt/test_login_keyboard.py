@@ -175,3 +175,10 @@ def test_throttled_says_when_to_retry_and_the_button_waits_until_then(qtbot, off
     qtbot.waitUntil(lambda: "1 second." in window.message, timeout=1500)
     qtbot.waitUntil(window.sign_in_button.isEnabled, timeout=2500)
     assert window.message == "You can try signing in again."
+
+
+def test_without_x11_the_platform_cannot_tell_and_typed_letters_decide(qapp):
+    from desktop_auth.qt.caps_lock import caps_lock_on
+
+    assert qapp.platformName() == "offscreen"
+    assert caps_lock_on() is None

@@ -1,0 +1,69 @@
+"""Whether Caps Lock is on, where the platform can tell (X11 through Xkb), else unknown."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import logging
+import os
+
+from PyQt5.QtGui import QGuiApplication
+
+log = logging.getLogger(__name__)
+
+XKB_USE_CORE_KBD = 0x0100
+LOCK_MASK = 0x02  # X11's Lock modifier, which Caps Lock locks
+
+
+class _XkbState(ctypes.Structure):
+    """XkbStateRec from X11/XKBlib.h."""
+
+    _fields_ = [
+        ("group", ctypes.c_ubyte),
+        ("locked_group", ctypes.c_ubyte),
+        ("base_group", ctypes.c_ushort),
+        ("latched_group", ctypes.c_ushort),
+        ("mods", ctypes.c_ubyte),
+        ("base_mods", ctypes.c_ubyte),
+        ("latched_mods", ctypes.c_ubyte),
+        ("locked_mods", ctypes.c_ubyte),
+        ("compat_state", ctypes.c_ubyte),
+        ("grab_mods", ctypes.c_ubyte),
+        ("compat_grab_mods", ctypes.c_ubyte),
+        ("lookup_mods", ctypes.c_ubyte),
+        ("compat_lookup_mods", ctypes.c_ubyte),
+        ("ptr_buttons", ctypes.c_ushort),
+    ]
+
+
+@functools.cache
+def _x11() -> tuple[ctypes.CDLL, int] | None:
+    """libX11 and a display connection of our own, or None where there is no X11."""
+    if QGuiApplication.platformName() != "xcb" or not os.environ.get("DISPLAY"):
+        return None
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        lib.XOpenDisplay.restype = ctypes.c_void_p
+        lib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        lib.XkbGetState.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.POINTER(_XkbState)]
+        display = lib.XOpenDisplay(None)
+    except (OSError, AttributeError) as exc:
+        log.info("Caps Lock state unavailable: %s", exc)
+        return None
+    return (lib, display) if display else None
+
+
+def caps_lock_on() -> bool | None:
+    """True or False where the platform says; None where it cannot (then letters tell)."""
+    x11 = _x11()
+    if x11 is None:
+        return None
+    lib, display = x11
+    state = _XkbState()
+    if lib.XkbGetState(display, XKB_USE_CORE_KBD, ctypes.byref(state)) != 0:
+        return None
+    return bool(state.locked_mods & LOCK_MASK)
