@@ -61,13 +61,15 @@ class LoginWindow(QMainWindow):
     """Sign in with the keyboard alone; the same window is the lock screen.
 
     Object names (for tests and style sheets): username, password, showPassword,
-    signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner, issuerLabel.
+    signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner, issuerLabel,
+    switchUserButton (lock screen only).
     Tab order username, password, show password, sign in; Enter submits from any of them,
     Esc cancels a sign-in in progress.
     """
 
     sign_in_requested = pyqtSignal(str, str)
     cancel_requested = pyqtSignal()
+    sign_out_requested = pyqtSignal()
 
     def __init__(
         self,
@@ -158,6 +160,11 @@ class LoginWindow(QMainWindow):
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setDefault(True)
 
+        self.switch_user_button = QPushButton("Sign in as &another user")
+        self.switch_user_button.setObjectName("switchUserButton")
+        self.switch_user_button.setAutoDefault(False)
+        self.switch_user_button.hide()  # only on the lock screen
+
         card = QFrame()
         card.setObjectName("card")
         form = QVBoxLayout(card)
@@ -178,6 +185,7 @@ class LoginWindow(QMainWindow):
         form.addWidget(self.busy_indicator)
         form.addSpacing(6)
         form.addWidget(self.sign_in_button)
+        form.addWidget(self.switch_user_button)
 
         column = QVBoxLayout()
         column.addStretch(1)
@@ -200,6 +208,7 @@ class LoginWindow(QMainWindow):
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.show_password)
         self.setTabOrder(self.show_password, self.sign_in_button)
+        self.setTabOrder(self.sign_in_button, self.switch_user_button)
 
         # Enter submits from every field (a QMainWindow has no default button of its own).
         self._submit_shortcuts = [
@@ -212,12 +221,14 @@ class LoginWindow(QMainWindow):
             shortcut.activated.connect(self.submit)
         self._cancel_shortcut.activated.connect(self.cancel)
         self.sign_in_button.clicked.connect(self.submit)
+        self.switch_user_button.clicked.connect(self._on_switch_user)
         self.show_password.toggled.connect(self._on_show_password_toggled)
         self._retry_timer.timeout.connect(self._on_retry_tick)
         self.password.installEventFilter(self)
         self.username.installEventFilter(self)
 
         self.sign_in_requested.connect(self.controller.sign_in)
+        self.sign_out_requested.connect(self.controller.sign_out)
         self.cancel_requested.connect(self.controller.cancel)
         events = self.controller.events
         events.login_started.connect(self._on_login_started)
@@ -327,7 +338,8 @@ class LoginWindow(QMainWindow):
         self.heading.setText("Locked")
         if self._locked_user:
             self.username.setText(self._locked_user)
-        self.username.setReadOnly(True)
+        self._set_username_read_only(True)
+        self.switch_user_button.show()
         self.password.clear()
         self.show_message(f"Enter the password of {self._locked_user} to unlock.", kind="info")
         self.password.setFocus(Qt.OtherFocusReason)
@@ -343,7 +355,21 @@ class LoginWindow(QMainWindow):
         self._locked_user = None
         self.setWindowTitle(WINDOW_TITLE)
         self.heading.setText("Sign in")
-        self.username.setReadOnly(False)
+        self._set_username_read_only(False)
+        self.switch_user_button.hide()
+
+    def _set_username_read_only(self, read_only: bool) -> None:
+        self.username.setReadOnly(read_only)
+        # Style sheets match [readOnly="true"] only after a re-polish.
+        self.username.style().unpolish(self.username)
+        self.username.style().polish(self.username)
+
+    @pyqtSlot()
+    def _on_switch_user(self) -> None:
+        """Lock screen: sign the locked user out and start over with another username."""
+        self.sign_out_requested.emit()
+        self.username.selectAll()
+        self.username.setFocus(Qt.OtherFocusReason)
 
     # Internals
 

@@ -68,6 +68,13 @@ QPushButton#signInButton {{
 QPushButton#signInButton:hover {{ background: {ACCENT_DARK}; }}
 QPushButton#signInButton:focus {{ border: 2px solid #0b3a99; padding: 8px; }}
 QPushButton#signInButton:disabled {{ background: #a9bff0; color: #f4f7fe; }}
+QPushButton#switchUserButton {{
+    background: transparent;
+    border: none;
+    color: {ACCENT_DARK};
+    padding: 6px;
+}}
+QPushButton#switchUserButton:focus {{ text-decoration: underline; }}
 QLabel#demoBanner {{
     background: #fff8e6;
     border: 1px solid #f0d48a;

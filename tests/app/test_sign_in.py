@@ -277,3 +277,32 @@ def test_signing_out_is_notified_in_the_login_window_and_logged(qtbot, server, m
     assert "Signed out" in notice.text()
     entries = logged_events(tmp_path / "data", "logged_out")
     assert [(e.username, e.detail["reason"]) for e in entries] == [("bob", "user")]
+
+
+def test_the_lock_screen_lets_another_user_sign_in_after_signing_the_first_out(
+    qtbot, server, make_app
+):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *ALICE)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    with qtbot.waitSignal(app.events.locked):
+        qtbot.keyClick(focused() or app.workspace, Qt.Key_L, Qt.ControlModifier)
+    window = app.login_window
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.switch_user_button.isVisible()
+
+    with qtbot.waitSignal(app.events.logged_out):
+        qtbot.keyClick(focused(), Qt.Key_A, Qt.AltModifier)
+
+    qtbot.waitUntil(lambda: focused() is window.username)
+    assert not window.username.isReadOnly()
+    assert not window.switch_user_button.isVisible()
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000) as signed_in:
+        qtbot.keyClicks(window.username, BOB[0])  # replaces the selected "alice"
+        qtbot.keyClick(window.username, Qt.Key_Tab)
+        qtbot.keyClicks(focused(), BOB[1])
+        qtbot.keyClick(focused(), Qt.Key_Return)
+    assert signed_in.args[0].username == "bob"
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    assert app.workspace.status_message == "Signed in as bob (viewer)"
