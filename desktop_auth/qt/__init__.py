@@ -2,6 +2,7 @@
 
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.login_window import DemoAccount, LoginWindow
 from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
@@ -16,6 +17,7 @@ from desktop_auth.qt.workers import (
 )
 
 __all__ = [
+    "ActivityLogViewer",
     "AuthController",
     "AuthEvents",
     "BackgroundSlot",

@@ -306,3 +306,17 @@ def test_the_lock_screen_lets_another_user_sign_in_after_signing_the_first_out(
     assert signed_in.args[0].username == "bob"
     qtbot.waitUntil(app.workspace.isActiveWindow)
     assert app.workspace.status_message == "Signed in as bob (viewer)"
+
+
+def test_a_permissions_file_replaces_the_bundled_policy(qtbot, server, make_app, tmp_path):
+    policy = tmp_path / "permissions.toml"
+    policy.write_text('[roles]\nviewer = ["documents.read", "reports.view"]\n')
+    app = make_app("--issuer", server.url, "--permissions", str(policy))
+
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000) as signed_in:
+        sign_in_with_keyboard(qtbot, app, *BOB)
+
+    assert signed_in.args[0].permissions == frozenset({"documents.read", "reports.view"})
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    assert tab_enabled(app, "reportsPage")
+    assert not tab_enabled(app, "adminPage")
