@@ -26,8 +26,6 @@ from tests.app.conftest import make_app  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "desktop-auth-dot"
-# The scopes this DOT offers (scopes_supported), as its documentation configures them.
-DOT_SCOPE = "openid profile email"
 START_TIMEOUT_SECONDS = 60.0
 
 
@@ -47,14 +45,6 @@ class DotServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def console_script(name: str) -> Path:
-    """A console script installed beside this Python, as a user runs it."""
-    script = Path(sys.executable).with_name(name)
-    if not script.exists():
-        pytest.fail(f"{script} is missing: install the project with `make venv`")
-    return script
 
 
 def _first_line(stream: IO[str] | None, timeout: float) -> str:

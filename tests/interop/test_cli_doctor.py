@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.interop.conftest import console_script
+from tests.client.conftest import console_script
 
 pytestmark = pytest.mark.slow
 

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from desktop_auth.errors import AuthFailure
 from desktop_auth.session import Session
 from tests.app.conftest import focused, sign_in_with_keyboard
 from tests.interop.conftest import DotServer
-
-OFFLINE_ACCESS_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="the app asks for offline_access, which DOT's scopes_supported does not list, "
-    "and DOT refuses the whole request with invalid_scope",
-)
 
 
 def start_against(make_app, server: DotServer, *extra: str):
@@ -30,11 +22,8 @@ def sign_in(qtbot, app, username: str, password: str) -> Session | AuthFailure:
     return outcomes[0]
 
 
-@OFFLINE_ACCESS_REFUSED
 def test_alice_signs_in_and_the_workspace_names_her_with_roles_from_userinfo(
-    qtbot,
-    dot_server,
-    make_app,
+    qtbot, dot_server, make_app
 ):
     app = start_against(make_app, dot_server, "--allow-password-grant")
 
@@ -49,12 +38,7 @@ def test_alice_signs_in_and_the_workspace_names_her_with_roles_from_userinfo(
     assert app.workspace.status_message == "Signed in as Alice Liddell (admin)"
 
 
-@OFFLINE_ACCESS_REFUSED
-def test_bob_signs_in_as_a_viewer_who_may_only_read_documents(
-    qtbot,
-    dot_server,
-    make_app,
-):
+def test_bob_signs_in_as_a_viewer_who_may_only_read_documents(qtbot, dot_server, make_app):
     app = start_against(make_app, dot_server, "--allow-password-grant")
 
     outcome = sign_in(qtbot, app, "bob", dot_server.passwords["bob"])
@@ -65,11 +49,7 @@ def test_bob_signs_in_as_a_viewer_who_may_only_read_documents(
     assert app.workspace.status_message == "Signed in as Bob Builder (viewer)"
 
 
-def test_wrong_password_keeps_the_username_and_clears_the_password(
-    qtbot,
-    dot_server,
-    make_app,
-):
+def test_wrong_password_keeps_the_username_and_clears_the_password(qtbot, dot_server, make_app):
     app = start_against(make_app, dot_server, "--allow-password-grant")
     window = app.login_window
     wrong = "wrong-" + dot_server.passwords["alice"]
@@ -86,9 +66,7 @@ def test_wrong_password_keeps_the_username_and_clears_the_password(
 
 
 def test_without_the_opt_in_the_window_says_this_server_needs_the_browser(
-    qtbot,
-    dot_server,
-    make_app,
+    qtbot, dot_server, make_app
 ):
     app = start_against(make_app, dot_server)
 
