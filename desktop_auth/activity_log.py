@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import logging
 import os
 import re
 import sqlite3
@@ -38,8 +37,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .securefiles import FILE_MODE, ensure_private_dir
-
-log = logging.getLogger(__name__)
 
 LOG_FILENAME = "activity.sqlite3"
 
@@ -384,7 +381,8 @@ class ActivityLog:
                 )
                 connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
         return Entry(seq, ts, event, username, issuer, json.loads(detail_json), hash_)
 

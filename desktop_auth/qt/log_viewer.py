@@ -104,6 +104,14 @@ def _read_count(activity_log: ActivityLog, generation: int, where: LogFilter) ->
         return _Count(generation, error=str(exc))
 
 
+def _read_usernames(activity_log: ActivityLog) -> list[str]:
+    try:
+        return activity_log.usernames()
+    except (sqlite3.Error, ActivityLogError) as exc:
+        log.warning("listing the activity log's users failed: %s", exc)
+        return []
+
+
 def _export(activity_log: ActivityLog, path: Path, fmt: str, where: LogFilter) -> tuple[str, int]:
     """Write the export next to ``path`` and move it into place, so a failed export never
     leaves half a file; 0600 because it names users."""
@@ -394,7 +402,7 @@ class ActivityLogViewer(QWidget):
         )
 
     def _load_usernames(self) -> None:
-        run_in_background(self._log.usernames, on_result=self._set_usernames)
+        run_in_background(partial(_read_usernames, self._log), on_result=self._set_usernames)
 
     @pyqtSlot(object)
     def _set_usernames(self, names: list[str]) -> None:
