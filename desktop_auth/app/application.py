@@ -46,6 +46,7 @@ class DesktopApp(QObject):
         super().__init__(parent)
         self.setObjectName("desktopApp")
         self.options = options
+        self._shut_down = False
         # Shown once the login window is up (a message raised earlier must not be lost).
         self._early_messages: list[str] = []
 
@@ -117,8 +118,7 @@ class DesktopApp(QObject):
         self.workspace.lock_requested.connect(self.controller.lock)
         self.workspace.sign_out_requested.connect(self.controller.sign_out)
         self.workspace.quit_requested.connect(self.quit)
-        if self.log_viewer is not None:
-            self.log_appended.connect(self.log_viewer.refresh)
+        self.log_appended.connect(self._on_log_appended)
 
     # Start and stop
 
@@ -176,17 +176,19 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def quit(self) -> None:
         """Close the windows; closing the last one ends the event loop."""
-        self.controller.shutdown()
         self.workspace.close()
         self.login_window.close()
 
     def shutdown(self) -> None:
-        """After the event loop: wait for background work, stop the server, close the log."""
-        self.controller.shutdown()
+        """After the event loop: end the session (tokens revoked), wait for background work,
+        stop the server, close the log. Idempotent."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        ended = self.controller.shutdown()
+        if ended is not None:
+            self.recorder.queue.submit(self.recorder.logged_out, "app quit")
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
-        if self.log_viewer is not None:
-            # No reload of a closed log from a notification still queued.
-            self.log_appended.disconnect(self.log_viewer.refresh)
         if self.embedded is not None:
             self.embedded.stop()
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
@@ -234,6 +236,12 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def _on_locked(self) -> None:
         self._show(self.login_window)
+
+    @pyqtSlot()
+    def _on_log_appended(self) -> None:
+        # A notification may still be queued after shutdown closed the log.
+        if self.log_viewer is not None and not self._shut_down:
+            self.log_viewer.refresh()
 
     @pyqtSlot(Session)
     def _on_unlocked(self, session: Session) -> None:

@@ -242,9 +242,17 @@ class AuthController(QObject):
         delay = max(MIN_REFRESH_DELAY_SECONDS, remaining - REFRESH_MARGIN_SECONDS)
         self._refresh_timer.start(int(delay * 1000))
 
-    def shutdown(self) -> None:
-        """Stop timers (the app is quitting); the session's tokens stay valid."""
+    def shutdown(self) -> Session | None:
+        """The app is quitting: stop timers, and revoke the session's tokens in the background
+        (nothing keeps them after the process ends). No signal is emitted; returns the session
+        that was ended, if any."""
         self._refresh_timer.stop()
+        self._attempt += 1  # a sign-in still running is ignored (and revoked) when it ends
+        self._signing_in = False
+        session, self._session = self._session, None
+        if session is not None:
+            self._revoke(session)
+        return session
 
 
 def _kind(error: BaseException) -> str:

@@ -285,6 +285,9 @@ class LoginWindow(QMainWindow):
     @pyqtSlot()
     def submit(self) -> None:
         """Ask to sign in with what is in the fields (ignored while busy or waiting)."""
+        if self.focusWidget() is self.switch_user_button:  # Enter on that button means it
+            self._on_switch_user()
+            return
         if self._busy or self._retry_remaining > 0:
             return
         username = self.username.text().strip()

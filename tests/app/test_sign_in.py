@@ -195,15 +195,19 @@ def test_the_next_start_remembers_the_username_and_focuses_the_password(
     qtbot.waitUntil(lambda: focused() is second.login_window.password)
 
 
-def test_ctrl_q_quits(qtbot, server, make_app):
+def test_ctrl_q_quits_and_the_session_ends_with_the_app(qtbot, server, make_app, tmp_path):
     app = make_app("--issuer", server.url)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000) as signed_in:
         sign_in_with_keyboard(qtbot, app, *BOB)
     qtbot.waitUntil(app.workspace.isActiveWindow)
 
     qtbot.keyClick(focused() or app.workspace, Qt.Key_Q, Qt.ControlModifier)
 
     qtbot.waitUntil(lambda: not app.workspace.isVisible() and not app.login_window.isVisible())
+    app.shutdown()  # what main() does once the event loop has ended
+    assert server.refresh(signed_in.args[0].tokens.refresh_token).status_code == 400
+    entries = logged_events(tmp_path / "data", "logged_out")
+    assert [(e.username, e.detail["reason"]) for e in entries] == [("bob", "app quit")]
 
 
 def test_throttled_by_the_server_says_when_and_the_button_waits_until_then(
