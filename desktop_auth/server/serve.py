@@ -61,6 +61,7 @@ class ServedApp:
         self.app = create_app(config)
         self._deferred.app = self.app
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     @property
     def issuer(self) -> str:
@@ -79,6 +80,11 @@ class ServedApp:
         return self
 
     def stop(self) -> None:
+        """Stop serving and release the database; calling it again does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
+
         def close_all() -> None:
             for channel in list(self.server._map.values()):
                 channel.close()
