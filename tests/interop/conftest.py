@@ -36,7 +36,7 @@ class DotServer:
     url: str  # http://127.0.0.1:PORT
     issuer: str  # what its discovery document advertises: URL + "/o"
     client_id: str
-    passwords: dict[str, str]  # alice (group admin), bob (group viewer)
+    passwords: dict[str, str]  # alice (group admin), bob (group viewer), carol (no group)
     log_path: Path  # the server's stderr
 
     @property
@@ -75,12 +75,17 @@ def _wait_for_discovery(url: str, proc: subprocess.Popen[str], deadline: float) 
 def dot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DotServer]:
     data_dir = tmp_path_factory.mktemp("dot-server")
     log_path = data_dir / "server.log"
-    passwords = {"alice": secrets.token_urlsafe(16), "bob": secrets.token_urlsafe(16)}
+    # With spaces and form-encoding metacharacters, which a client must carry through unchanged
+    # (ASCII only: QTest's keyClicks aborts on a non-ASCII character).
+    passwords = {name: f"{secrets.token_urlsafe(9)} &+=%? {name}" for name in ("alice", "bob")}
+    # carol is never typed into the window, so hers may be non-ASCII.
+    passwords["carol"] = f"{secrets.token_urlsafe(9)} \u00e9t\u00e9 \u00fcber"
     env = {
         **os.environ,
         "DOT_SERVER_DATA_DIR": str(data_dir),
         "DOT_ALICE_PASSWORD": passwords["alice"],
         "DOT_BOB_PASSWORD": passwords["bob"],
+        "DOT_CAROL_PASSWORD": passwords["carol"],
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -92,6 +92,18 @@ def test_bob_is_a_viewer_who_may_only_read_documents(dot_server, tmp_path):
     assert signed_in["permissions"] == ["documents.read"]
 
 
+def test_a_user_in_no_group_signs_in_with_no_roles_and_no_permissions(dot_server, tmp_path):
+    # carol's password and name are not ASCII: both must survive stdin, the form and JSON.
+    result = login(dot_server, "carol", dot_server.passwords["carol"], tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    signed_in = json.loads(result.stdout)
+    assert signed_in["username"] == "carol"
+    assert signed_in["name"] == "Carol Ch\N{LATIN SMALL LETTER E WITH ACUTE}rie"
+    assert signed_in["roles"] == []
+    assert signed_in["permissions"] == []
+
+
 def test_wrong_password_exits_1_with_a_message_and_no_secret_anywhere(dot_server, tmp_path):
     wrong = "wrong-" + dot_server.passwords["alice"]
 

@@ -1,10 +1,10 @@
 """Run the DOT server: ``python -m tests.interop.dot_server`` from the repository root.
 
 Environment: DOT_SERVER_DATA_DIR (an empty directory for the SQLite database),
-DOT_ALICE_PASSWORD and DOT_BOB_PASSWORD. It migrates, creates the users and the public
-password-grant application, binds 127.0.0.1 on a free port and prints
-``serving http://127.0.0.1:PORT`` once it accepts connections. It exits when its standard
-input closes, so a test run that is killed does not leave it behind.
+DOT_ALICE_PASSWORD, DOT_BOB_PASSWORD and DOT_CAROL_PASSWORD. It migrates, creates the users
+(alice in group admin, bob in viewer, carol in none) and the public password-grant application,
+binds 127.0.0.1 on a free port and prints ``serving http://127.0.0.1:PORT`` once it accepts
+connections. It exits when its standard input closes, so a killed test run leaves none behind.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ USERS = (
     # username, password variable, first name, last name, group
     ("alice", "DOT_ALICE_PASSWORD", "Alice", "Liddell", "admin"),
     ("bob", "DOT_BOB_PASSWORD", "Bob", "Builder", "viewer"),
+    ("carol", "DOT_CAROL_PASSWORD", "Carol", "Ch\N{LATIN SMALL LETTER E WITH ACUTE}rie", None),
 )
 
 
@@ -35,8 +36,9 @@ def seed() -> None:
             first_name=first,
             last_name=last,
         )
-        group, _ = Group.objects.get_or_create(name=group_name)
-        user.groups.add(group)
+        if group_name is not None:
+            group, _ = Group.objects.get_or_create(name=group_name)
+            user.groups.add(group)
     Application.objects.create(
         name="desktop-auth",
         client_id=CLIENT_ID,
@@ -47,7 +49,8 @@ def seed() -> None:
 
 
 def exit_when_stdin_closes() -> None:
-    sys.stdin.read()
+    while sys.stdin.buffer.read(4096):
+        pass  # nothing is sent on stdin; only its end matters
     os._exit(0)
 
 
