@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CLIENT_ID = "desktop-auth"
 # Settings remember usernames per issuer; the embedded server's issuer changes with its port.
 EMBEDDED_SETTINGS_KEY = "embedded-server"
 SHUTDOWN_WAIT_MS = 15_000
@@ -138,7 +137,7 @@ class DesktopApp(QObject):
 
     def _make_client(self) -> OIDCClient:
         """Build the protocol client (in a worker: it may wait for the embedded server)."""
-        from desktop_auth.oidc import ClientConfig, OIDCClient
+        from desktop_auth.oidc import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
         from desktop_auth.permissions import PermissionPolicy
 
         issuer = self.options.issuer or self._embedded_url()

@@ -18,7 +18,6 @@ from desktop_auth.qt.login_window import DemoAccount
 log = logging.getLogger(__name__)
 
 EMBEDDED_DIR = "embedded-server"
-CLIENT_ID = "desktop-auth"
 # The passwords are public (the window and the README show them): this server is for trying
 # the app on one computer, and it listens on 127.0.0.1 only.
 DEMO_ACCOUNTS = (
@@ -87,14 +86,14 @@ class EmbeddedServer:
         from sqlalchemy import select
 
         from desktop_auth.server.accounts import create_user
-        from desktop_auth.server.cli import NATIVE_REDIRECT_URI
+        from desktop_auth.server.cli import NATIVE_CLIENT_ID, NATIVE_REDIRECT_URI
         from desktop_auth.server.login import account_key
         from desktop_auth.server.models import Client, User
 
-        if session.scalar(select(Client).where(Client.client_id == CLIENT_ID)) is None:
+        if session.scalar(select(Client).where(Client.client_id == NATIVE_CLIENT_ID)) is None:
             session.add(
                 Client(
-                    client_id=CLIENT_ID,
+                    client_id=NATIVE_CLIENT_ID,
                     redirect_uris=[NATIVE_REDIRECT_URI],
                     allow_password_grant=False,
                     first_party=True,

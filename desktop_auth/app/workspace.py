@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import (
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.session import Session
 
-WINDOW_TITLE = "desktop-auth \N{EM DASH} Workspace"
+WORKSPACE_TITLE = "desktop-auth \N{EM DASH} Workspace"
 
 # What each part of the workspace needs (DESIGN.md's policy grants them by role).
 DOCUMENTS_READ = "documents.read"
@@ -107,7 +107,7 @@ class WorkspaceWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("workspace")
-        self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowTitle(WORKSPACE_TITLE)
         self.gate = gate
         self._build(activity_viewer)
         self._gate_widgets()

@@ -30,7 +30,7 @@ from desktop_auth.session import Session
 
 log = logging.getLogger(__name__)
 
-WINDOW_TITLE = "desktop-auth \N{EM DASH} Sign in"
+SIGN_IN_TITLE = "desktop-auth \N{EM DASH} Sign in"
 LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
 CAPS_LOCK_WARNING = "Caps Lock is on."
 
@@ -80,7 +80,7 @@ class LoginWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.setObjectName("loginWindow")
-        self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowTitle(SIGN_IN_TITLE)
         self._busy = False
         self._locked_user: str | None = None
         self._retry_remaining = 0
@@ -356,7 +356,7 @@ class LoginWindow(QMainWindow):
 
     def _leave_lock_mode(self) -> None:
         self._locked_user = None
-        self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowTitle(SIGN_IN_TITLE)
         self.heading.setText("Sign in")
         self._set_username_read_only(False)
         self.switch_user_button.hide()
