@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 SIGN_IN_TITLE = "desktop-auth \N{EM DASH} Sign in"
 LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
 CAPS_LOCK_WARNING = "Caps Lock is on."
+RETRY_TICK_MS = 200
 
 
 def caps_lock_from_key(event: QKeyEvent) -> bool | None:
@@ -88,7 +91,11 @@ class LoginWindow(QMainWindow):
 
         self._retry_timer = QTimer(self)
         self._retry_timer.setObjectName("retryTimer")
-        self._retry_timer.setInterval(1000)
+        # Ticks update the countdown; the deadline (monotonic) decides, so that a timer firing
+        # a little early never lets the user retry before the server's Retry-After.
+        self._retry_timer.setInterval(RETRY_TICK_MS)
+        self._retry_timer.setTimerType(Qt.PreciseTimer)
+        self._retry_deadline = 0.0
 
         self._build()
         if last_username:
@@ -384,6 +391,7 @@ class LoginWindow(QMainWindow):
         self.busy_indicator.setVisible(busy)
 
     def _start_retry_countdown(self, seconds: int) -> None:
+        self._retry_deadline = time.monotonic() + seconds
         self._retry_remaining = seconds
         self.sign_in_button.setEnabled(False)
         self._show_retry_message()
@@ -397,10 +405,13 @@ class LoginWindow(QMainWindow):
 
     @pyqtSlot()
     def _on_retry_tick(self) -> None:
-        self._retry_remaining = max(0, self._retry_remaining - 1)
-        if self._retry_remaining:
-            self._show_retry_message()
+        remaining = max(0, math.ceil(self._retry_deadline - time.monotonic()))
+        if remaining:
+            if remaining != self._retry_remaining:
+                self._retry_remaining = remaining
+                self._show_retry_message()
             return
+        self._retry_remaining = 0
         self._retry_timer.stop()
         self.sign_in_button.setEnabled(not self._busy)
         self.show_message("You can try signing in again.", kind="info")
