@@ -204,10 +204,12 @@ class WorkspaceWindow(QMainWindow):
         header_layout = QHBoxLayout(header)
         header_layout.setContentsMargins(20, 12, 20, 12)
         self.user_label = QLabel()
+        self.user_label.setTextFormat(Qt.PlainText)  # names come from the identity server
         self.user_label.setObjectName("userLabel")
         header_layout.addWidget(self.user_label)
         header_layout.addStretch(1)
         self.roles_label = QLabel()
+        self.roles_label.setTextFormat(Qt.PlainText)
         self.roles_label.setObjectName("rolesLabel")
         header_layout.addWidget(self.roles_label)
 
@@ -220,6 +222,7 @@ class WorkspaceWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
+        self.status_label.setTextFormat(Qt.PlainText)
         self.status_label.setObjectName("statusLabel")
         self.statusBar().setObjectName("statusBar")
         self.statusBar().addWidget(self.status_label, 1)

@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal, pyqtSlot
 from PyQt5.QtGui import QCloseEvent, QKeyEvent, QKeySequence
@@ -113,6 +114,7 @@ class LoginWindow(QMainWindow):
         self.issuer_label = QLabel("")
         self.issuer_label.setObjectName("issuerLabel")
         self.issuer_label.setWordWrap(True)
+        self.issuer_label.setTextFormat(Qt.PlainText)
         self.issuer_label.hide()
 
         self.demo_banner = QLabel()
@@ -151,6 +153,7 @@ class LoginWindow(QMainWindow):
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.PlainText)  # messages may quote a server
         self.message_label.setAccessibleName("Sign-in message")
         self.message_label.hide()
 
@@ -263,8 +266,9 @@ class LoginWindow(QMainWindow):
     def set_demo_accounts(self, accounts: Sequence[DemoAccount]) -> None:
         """Show the "demo server" banner listing the embedded server's accounts."""
         rows = "".join(
-            f"<tr><td><b>{a.username}</b>&nbsp;&nbsp;</td><td><tt>{a.password}</tt>"
-            f"&nbsp;&nbsp;</td><td>{', '.join(a.roles)}</td></tr>"
+            f"<tr><td><b>{escape(a.username)}</b>&nbsp;&nbsp;</td>"
+            f"<td><tt>{escape(a.password)}</tt>&nbsp;&nbsp;</td>"
+            f"<td>{escape(', '.join(a.roles))}</td></tr>"
             for a in accounts
         )
         self.demo_banner.setText(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -54,7 +55,9 @@ class Notice(QLabel):
         self.hide()
 
     def show_text(self, title: str, message: str, timeout_ms: int) -> None:
-        self.setText(f"<b>{title}</b><br>{message}" if message else f"<b>{title}</b>")
+        # Messages may come from a server: shown as text, never as markup.
+        heading = f"<b>{escape(title)}</b>"
+        self.setText(f"{heading}<br>{escape(message)}" if message else heading)
         self.setAccessibleDescription(f"{title}. {message}")
         self._place()
         self.show()

@@ -58,3 +58,12 @@ def test_a_second_notification_reuses_the_notice(qtbot, window):
     notices = window.findChildren(QLabel, "notice")
     assert len(notices) == 1
     assert "Second" in notices[0].text()
+
+
+def test_a_notice_shows_markup_from_a_server_as_text(qtbot, window):
+    notifier = Notifier(window)
+
+    notifier.notify("Sign-in failed", "<b>bold</b> & <i>odd</i>", 1000)
+
+    notice = window.findChild(QLabel, "notice")
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;odd&lt;/i&gt;" in notice.text()
