@@ -217,7 +217,8 @@ class DesktopApp(QObject):
 
     @pyqtSlot(AuthFailure)
     def _on_login_failed(self, failure: AuthFailure) -> None:
-        if failure.kind != "cancelled":
+        # The login window shows the message itself; notify only a user who looks elsewhere.
+        if failure.kind != "cancelled" and not self.login_window.isActiveWindow():
             self.notifier.notify("Sign-in failed", failure.message)
 
     @pyqtSlot(str)

@@ -104,7 +104,8 @@ class LoginWindow(QMainWindow):
         self._connect_signals()
         # Given now, the focus is where the user starts typing once the window is shown.
         (self.password if last_username else self.username).setFocus(Qt.OtherFocusReason)
-        self.resize(460, 560)
+        # Tall enough that a notice at the bottom leaves the demo banner readable.
+        self.resize(460, 660)
 
     # Construction
 

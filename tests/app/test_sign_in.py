@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PyQt5.QtCore import Qt, QThreadPool
-from PyQt5.QtWidgets import QLabel
+from PyQt5.QtWidgets import QLabel, QWidget
 
 from desktop_auth.activity_log import ActivityLog
 from tests.app.conftest import focused, sign_in_with_keyboard
@@ -96,10 +96,8 @@ def test_wrong_password_is_shown_logged_and_the_secret_is_nowhere_in_the_log(
     assert window.password.text() == ""
     assert window.username.text() == "alice"
     qtbot.waitUntil(lambda: focused() is window.password)
-    notice = window.findChild(QLabel, "notice")
-    assert notice is not None
-    assert notice.isVisible()
-    assert "Sign-in failed" in notice.text()
+    # The window says it already: no notice on top of it for a user looking at it.
+    assert window.findChild(QLabel, "notice") is None
     entries = logged_events(tmp_path / "data", "login_failed")
     assert [(e.username, e.detail["kind"]) for e in entries] == [("alice", "credentials")]
     assert wrong.encode() not in log_bytes(tmp_path / "data")
@@ -324,3 +322,20 @@ def test_a_permissions_file_replaces_the_bundled_policy(qtbot, server, make_app,
     qtbot.waitUntil(app.workspace.isActiveWindow)
     assert tab_enabled(app, "reportsPage")
     assert not tab_enabled(app, "adminPage")
+
+
+def test_a_failure_while_the_user_looks_elsewhere_is_notified(qtbot, server, make_app):
+    app = make_app("--issuer", server.url)
+    elsewhere = QWidget()
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    elsewhere.activateWindow()
+    qtbot.waitUntil(elsewhere.isActiveWindow)
+
+    with qtbot.waitSignal(app.events.login_failed, timeout=20_000):
+        app.controller.sign_in("alice", "not her password")  # submitted, then the user left
+
+    notice = app.login_window.findChild(QLabel, "notice")
+    assert notice is not None
+    assert notice.isVisible()
+    assert "Sign-in failed" in notice.text()
