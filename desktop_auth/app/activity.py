@@ -118,3 +118,12 @@ class ActivityRecorder:
     def unlocked(self, session: Session) -> None:
         self._current = session
         self._append("unlocked", session.username, session.issuer)
+
+    def permission_denied(self, permission: str, action: str) -> None:
+        session = self._current
+        self._append(
+            "permission_denied",
+            session.username if session else None,
+            session.issuer if session else None,
+            {"permission": permission, "action": action},
+        )

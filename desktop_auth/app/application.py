@@ -99,6 +99,7 @@ class DesktopApp(QObject):
         # The gate first: the workspace then picks a tab among those it allowed.
         events.permissions_changed.connect(self.gate.set_permissions)
         events.permissions_changed.connect(self.workspace.show_first_allowed_tab)
+        self.gate.denied.connect(self._on_permission_denied)
 
         # The activity log is written in a worker, in the order of the events.
         recorder, queue = self.recorder, self.recorder.queue
@@ -111,6 +112,7 @@ class DesktopApp(QObject):
             (events.session_expired, recorder.session_expired),
             (events.locked, recorder.locked),
             (events.unlocked, recorder.unlocked),
+            (self.gate.denied, recorder.permission_denied),
         ):
             connect_in_background(signal, slot, queue=queue)
 
@@ -236,6 +238,10 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def _on_locked(self) -> None:
         self._show(self.login_window)
+
+    @pyqtSlot(str, str)
+    def _on_permission_denied(self, permission: str, action: str) -> None:
+        self.notifier.notify("Not allowed", f"{action} requires the permission {permission}.")
 
     @pyqtSlot()
     def _on_log_appended(self) -> None:

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PyQt5.QtCore import QObject, pyqtSlot
-from PyQt5.QtWidgets import QAction, QStackedWidget, QTabWidget, QWidget
+from PyQt5.QtCore import QObject, pyqtSignal, pyqtSlot
+from PyQt5.QtWidgets import QAction, QShortcut, QStackedWidget, QTabWidget, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ class _Gated:
     permission: str
     mode: str
     tooltip: str  # the target's own tooltip, restored when allowed
+    # For a denied action with a shortcut: catches the keys, to say why nothing happens.
+    denied_shortcut: QShortcut | None = None
 
 
 def _tab_of(widget: QWidget) -> tuple[QTabWidget, int] | None:
@@ -43,6 +45,10 @@ def _tab_of(widget: QWidget) -> tuple[QTabWidget, int] | None:
     return None
 
 
+def _action_name(action: QAction) -> str:
+    return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
 class PermissionGate(QObject):
     """Gate widgets (or actions, or tab pages) on a permission; connect ``set_permissions`` to
     ``AuthEvents.permissions_changed``.
@@ -50,7 +56,12 @@ class PermissionGate(QObject):
     ``mode="disable"`` keeps a denied widget visible but disabled, with the tooltip
     "Requires permission: X"; ``mode="hide"`` hides it. Everything starts denied until the first
     ``set_permissions``. A tab page is gated through its tab (disabled or hidden tab).
+
+    A denied action's keyboard shortcut is not silently lost: pressing it emits
+    ``denied(permission, action name)`` (the app tells the user and logs permission_denied).
     """
+
+    denied = pyqtSignal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,9 +80,19 @@ class PermissionGate(QObject):
         tab = _tab_of(target) if isinstance(target, QWidget) else None
         tooltip = tab[0].tabToolTip(tab[1]) if tab else target.toolTip()
         entry = _Gated(target, permission, mode, tooltip)
+        if isinstance(target, QAction) and isinstance(target.parent(), QWidget):
+            entry.denied_shortcut = self._denied_shortcut(target, permission)
         self._gated.append(entry)
         target.destroyed.connect(lambda *_: self._forget(entry))
         self._apply(entry)
+
+    def _denied_shortcut(self, action: QAction, permission: str) -> QShortcut | None:
+        if action.shortcut().isEmpty():
+            return None
+        shortcut = QShortcut(action.shortcut(), action.parent())
+        shortcut.setContext(action.shortcutContext())
+        shortcut.activated.connect(lambda: self.denied.emit(permission, _action_name(action)))
+        return shortcut
 
     def _forget(self, entry: _Gated) -> None:
         if entry in self._gated:
@@ -106,3 +127,6 @@ class PermissionGate(QObject):
         if entry.mode == "hide":
             target.setVisible(allowed)
         target.setEnabled(allowed)
+        if entry.denied_shortcut is not None:
+            # Only one of the two holds the keys at a time, so they are never ambiguous.
+            entry.denied_shortcut.setEnabled(not allowed)

@@ -339,3 +339,34 @@ def test_a_failure_while_the_user_looks_elsewhere_is_notified(qtbot, server, mak
     assert notice is not None
     assert notice.isVisible()
     assert "Sign-in failed" in notice.text()
+
+
+def test_a_shortcut_bob_may_not_use_says_why_and_is_logged(qtbot, server, make_app, tmp_path):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *BOB)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+
+    with qtbot.waitSignal(app.gate.denied) as denied:
+        qtbot.keyClick(focused() or app.workspace, Qt.Key_N, Qt.ControlModifier)
+
+    assert denied.args == ["documents.write", "New document"]
+    notice = app.workspace.findChild(QLabel, "notice")
+    assert "New document requires the permission documents.write." in notice.text()
+    entries = logged_events(tmp_path / "data", "permission_denied")
+    assert [(e.username, e.detail) for e in entries] == [
+        ("bob", {"permission": "documents.write", "action": "New document"})
+    ]
+
+
+def test_alice_may_use_the_shortcut_and_nothing_is_denied(qtbot, server, make_app):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *ALICE)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+
+    with (
+        qtbot.assertNotEmitted(app.gate.denied),
+        qtbot.waitSignal(app.workspace.new_action.triggered),
+    ):
+        qtbot.keyClick(focused() or app.workspace, Qt.Key_N, Qt.ControlModifier)

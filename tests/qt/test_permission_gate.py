@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QAction, QMainWindow, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_auth.qt.events import AuthEvents
@@ -100,3 +101,19 @@ def test_a_hidden_tab_page_hides_its_tab(window, gate):
 def test_an_unknown_mode_is_refused(window, gate):
     with pytest.raises(ValueError, match="mode must be one of"):
         gate.gate(window.edit, "documents.write", mode="grey")
+
+
+def test_a_denied_actions_shortcut_reports_the_missing_permission(qtbot, window, gate):
+    window.save.setShortcut("Ctrl+S")
+    window.addAction(window.save)
+    gate.gate(window.save, "documents.write")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+    with qtbot.waitSignal(gate.denied) as denied:
+        qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    assert denied.args == ["documents.write", "Save"]
+
+    gate.events.permissions_changed.emit(frozenset({"documents.write"}))
+    with qtbot.assertNotEmitted(gate.denied), qtbot.waitSignal(window.save.triggered):
+        qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
