@@ -35,3 +35,20 @@ def test_alice_signs_in_to_the_demo_server_with_the_keyboard(qtbot, make_app):
     assert session.roles == frozenset({"admin"})
     qtbot.waitUntil(app.workspace.isActiveWindow)
     assert app.workspace.status_message == "Signed in as Alice Admin (admin)"
+
+
+def test_a_demo_server_that_cannot_start_is_explained_in_the_window(qtbot, make_app, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "embedded-server").write_text("a file where the server's directory belongs")
+
+    app = make_app()
+
+    window = app.login_window
+    qtbot.waitUntil(lambda: "could not start" in window.message, timeout=30_000)
+    assert window.issuer_label.text() == "The demo server could not start."
+    assert "--issuer" in window.message
+    with qtbot.waitSignal(app.events.login_failed, timeout=20_000) as failed:
+        sign_in_with_keyboard(qtbot, app, "alice", "alice-demo-password")
+    assert failed.args[0].kind == "server"
+    assert "The demo server could not start" in failed.args[0].message
