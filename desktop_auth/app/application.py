@@ -119,6 +119,7 @@ class DesktopApp(QObject):
         self.workspace.lock_requested.connect(self.controller.lock)
         self.workspace.sign_out_requested.connect(self.controller.sign_out)
         self.workspace.quit_requested.connect(self.quit)
+        self.login_window.quit_requested.connect(self.quit)
         self.log_appended.connect(self._on_log_appended)
 
     # Start and stop

@@ -74,6 +74,7 @@ class LoginWindow(QMainWindow):
     sign_in_requested = pyqtSignal(str, str)
     cancel_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
+    quit_requested = pyqtSignal()  # Ctrl+Q; the application decides what quitting means
 
     def __init__(
         self,
@@ -226,11 +227,13 @@ class LoginWindow(QMainWindow):
             QShortcut(QKeySequence(key), self) for key in (Qt.Key_Return, Qt.Key_Enter)
         ]
         self._cancel_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), self)
+        self._quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
 
     def _connect_signals(self) -> None:
         for shortcut in self._submit_shortcuts:
             shortcut.activated.connect(self.submit)
         self._cancel_shortcut.activated.connect(self.cancel)
+        self._quit_shortcut.activated.connect(self.quit_requested)
         self.sign_in_button.clicked.connect(self.submit)
         self.switch_user_button.clicked.connect(self._on_switch_user)
         self.show_password.toggled.connect(self._on_show_password_toggled)

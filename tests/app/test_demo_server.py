@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt5.QtCore import Qt
+
 from desktop_auth.app.embedded import DEMO_ACCOUNTS
 from tests.app.conftest import sign_in_with_keyboard
 
@@ -52,3 +54,12 @@ def test_a_demo_server_that_cannot_start_is_explained_in_the_window(qtbot, make_
         sign_in_with_keyboard(qtbot, app, "alice", "alice-demo-password")
     assert failed.args[0].kind == "server"
     assert "The demo server could not start" in failed.args[0].message
+
+
+def test_ctrl_q_quits_from_the_login_window_too(qtbot, make_app):
+    app = make_app()
+
+    qtbot.keyClick(app.login_window, Qt.Key_Q, Qt.ControlModifier)
+
+    qtbot.waitUntil(lambda: not app.login_window.isVisible())
+    assert not app.workspace.isVisible()
