@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from PyQt5.QtCore import QThreadPool
 from PyQt5.QtWidgets import QApplication
 
 from desktop_auth.errors import NetworkError
@@ -58,9 +59,13 @@ def make_client():
 
 
 @pytest.fixture
-def controller(server, make_client) -> AuthController:  # noqa: F811 - the imported fixture
-    """A controller for a live server with alice (admin, editor) and bob (viewer)."""
-    return AuthController(make_client(server.url))
+def controller(server, make_client) -> Iterator[AuthController]:  # noqa: F811 - the fixture
+    """A controller for a live server with alice (admin, editor) and bob (viewer); afterwards
+    its renewal timer is stopped and its session revoked while the server still runs."""
+    controller = AuthController(make_client(server.url))
+    yield controller
+    controller.shutdown()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
 
 
 @pytest.fixture
