@@ -53,3 +53,13 @@ def test_an_unusable_data_dir_is_reported_and_exits_1(keep_app_look, tmp_path, c
 
     assert app_main.main(["--issuer", "https://id.example.com", "--data-dir", str(not_a_dir)]) == 1
     assert "desktop-auth: cannot use" in capsys.readouterr().err
+
+
+def test_an_unreadable_permissions_file_is_a_usage_error(keep_app_look, tmp_path, capsys):
+    policy = tmp_path / "permissions.toml"
+    policy.write_text("[roles\n")
+
+    code = app_main.main(["--data-dir", str(tmp_path / "data"), "--permissions", str(policy)])
+
+    assert code == 2
+    assert f"desktop-auth: {policy}: not valid TOML" in capsys.readouterr().err

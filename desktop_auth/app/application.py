@@ -15,6 +15,7 @@ from desktop_auth.app.activity import ActivityRecorder
 from desktop_auth.app.embedded import EmbeddedServer
 from desktop_auth.app.workspace import WorkspaceWindow
 from desktop_auth.errors import AuthFailure
+from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
 from desktop_auth.qt.log_viewer import ActivityLogViewer
@@ -35,16 +36,27 @@ EMBEDDED_SETTINGS_KEY = "embedded-server"
 SHUTDOWN_WAIT_MS = 15_000
 
 
+def load_policy(path: Path | None) -> PermissionPolicy:
+    """The --permissions policy, or the bundled one; ValueError saying what is wrong."""
+    return PermissionPolicy.load(path) if path is not None else PermissionPolicy.default()
+
+
 class DesktopApp(QObject):
     """The login window, the workspace, the notifier and the activity log around one
     AuthController, for the options of the `desktop-auth` command line."""
 
     log_appended = pyqtSignal()
 
-    def __init__(self, options: argparse.Namespace, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        options: argparse.Namespace,
+        policy: PermissionPolicy | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("desktopApp")
         self.options = options
+        self.policy = policy if policy is not None else load_policy(options.permissions)
         self._shut_down = False
         # Shown once the login window is up (a message raised earlier must not be lost).
         self._early_messages: list[str] = []
@@ -141,7 +153,6 @@ class DesktopApp(QObject):
     def _make_client(self) -> OIDCClient:
         """Build the protocol client (in a worker: it may wait for the embedded server)."""
         from desktop_auth.oidc import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
-        from desktop_auth.permissions import PermissionPolicy
 
         issuer = self.options.issuer or self._embedded_url()
         config = ClientConfig(
@@ -152,9 +163,7 @@ class DesktopApp(QObject):
                 self.options.allow_password_grant or self.settings.allow_password_grant
             ),
         )
-        policy_path: Path | None = self.options.permissions
-        policy = PermissionPolicy.load(policy_path) if policy_path else PermissionPolicy.default()
-        return OIDCClient(config, policy)
+        return OIDCClient(config, self.policy)
 
     def _embedded_url(self) -> str:
         assert self.embedded is not None

@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Qt is imported only once the command line is valid, so --help and usage errors stay fast.
     from PyQt5.QtWidgets import QApplication
 
-    from desktop_auth.app.application import DesktopApp
+    from desktop_auth.app.application import DesktopApp, load_policy
     from desktop_auth.qt.style import apply_style
     from desktop_auth.settings import DataDirError
 
@@ -69,7 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     apply_style(app)
     try:
-        desktop = DesktopApp(options)
+        policy = load_policy(options.permissions)
+    except ValueError as exc:
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        desktop = DesktopApp(options, policy)
     except DataDirError as exc:
         print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
         return 1
