@@ -86,19 +86,11 @@ class EmbeddedServer:
         from sqlalchemy import select
 
         from desktop_auth.server.accounts import create_user
-        from desktop_auth.server.cli import NATIVE_CLIENT_ID, NATIVE_REDIRECT_URI
+        from desktop_auth.server.clients import ensure_native_client
         from desktop_auth.server.login import account_key
-        from desktop_auth.server.models import Client, User
+        from desktop_auth.server.models import User
 
-        if session.scalar(select(Client).where(Client.client_id == NATIVE_CLIENT_ID)) is None:
-            session.add(
-                Client(
-                    client_id=NATIVE_CLIENT_ID,
-                    redirect_uris=[NATIVE_REDIRECT_URI],
-                    allow_password_grant=False,
-                    first_party=True,
-                )
-            )
+        ensure_native_client(session)
         for account in DEMO_ACCOUNTS:
             key = account_key(account.username)
             if session.scalar(select(User.id).where(User.username_key == key)) is None:

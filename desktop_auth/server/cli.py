@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from desktop_auth.server.clients import (
+    NATIVE_CLIENT_ID,
+    NATIVE_REDIRECT_URI,
+    ensure_native_client,
+)
 from desktop_auth.server.config import (
     CONFIG_FILE,
     ServerConfig,
@@ -24,8 +29,6 @@ from desktop_auth.server.config import (
 from desktop_auth.server.wsgi import DATA_DIR_ENV
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-NATIVE_CLIENT_ID = "desktop-auth"
-NATIVE_REDIRECT_URI = "http://127.0.0.1/callback"
 
 
 class CommandError(Exception):
@@ -137,9 +140,6 @@ def _deliver_pending(state: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from desktop_auth.server.models import Client
 
     data_dir: Path = args.data_dir
     existing = (data_dir / CONFIG_FILE).exists()
@@ -150,15 +150,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         save_config(config, store_issuer=bool(args.issuer))
     state = _open_server(args, config)
     with state.db.session() as session:
-        if session.scalar(select(Client).where(Client.client_id == NATIVE_CLIENT_ID)) is None:
-            session.add(
-                Client(
-                    client_id=NATIVE_CLIENT_ID,
-                    redirect_uris=[NATIVE_REDIRECT_URI],
-                    allow_password_grant=False,
-                    first_party=True,
-                )
-            )
+        ensure_native_client(session)
     print(f"{'Already initialised' if existing else 'Initialised'}: {data_dir}")
     print(f"Issuer: {config.issuer if args.issuer else 'http://HOST:PORT given to run'}")
     print(f"Native client: {NATIVE_CLIENT_ID} (redirect {NATIVE_REDIRECT_URI}, any port)")
