@@ -9,7 +9,7 @@ from typing import Any
 
 from joserfc.jwk import KeySet, RSAKey
 
-from desktop_auth.securefiles import create_private_file_once, write_private_file
+from desktop_auth.securefiles import create_private_file_once
 
 KEYS_FILE = "signing-keys.json"
 ALGORITHM = "RS256"
@@ -52,11 +52,3 @@ def load_or_create_keys(data_dir: Path) -> SigningKeys:
     if not keys:
         raise ValueError(f"{path} holds no keys")
     return SigningKeys(keys)
-
-
-def rotate_keys(data_dir: Path, keep: int = 2) -> SigningKeys:
-    """Add a new signing key; keep the previous ones published so issued tokens stay valid."""
-    current = load_or_create_keys(data_dir)
-    keys = [*current.keys, _new_key()][-keep - 1 :]
-    write_private_file(data_dir / KEYS_FILE, _serialise(keys))
-    return SigningKeys(tuple(keys))
