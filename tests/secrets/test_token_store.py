@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import uuid
 
+import keyring.errors
 import pytest
 from keyring.backends import SecretService, fail, null
 
@@ -286,3 +287,45 @@ def test_token_too_long_to_store_is_refused(store: TokenStore, issuer: str) -> N
     with pytest.raises(ProtocolError):
         TokenStore(store.backend, max_entry_chars=200).save(issuer, "alice", "x" * 200 * 1001)
     assert store.load(issuer, "alice") is None
+
+
+class _BrokenBackend:
+    """A backend whose every operation fails the way a locked or broken keyring does."""
+
+    name = "broken"
+    priority = 1
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise self._error
+
+    set_password = delete_password = get_password
+
+
+def test_locked_keyring_is_unavailable_and_says_to_unlock_it() -> None:
+    store = TokenStore(_BrokenBackend(keyring.errors.KeyringLocked("dismissed")))  # type: ignore[arg-type]
+
+    assert store.available() == (
+        False,
+        "The system keyring is locked. Unlock it to stay signed in.",
+    )
+    with pytest.raises(KeyringUnavailableError, match="locked"):
+        store.load("https://idp.example", "alice")
+
+
+def test_backend_failure_becomes_our_error_without_the_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = TokenStore(_BrokenBackend(ConnectionError("bus gone")))  # type: ignore[arg-type]
+
+    available, reason = store.available()
+    assert available is False
+    assert "ConnectionError" in reason
+    with (
+        caplog.at_level(logging.WARNING, logger="desktop_auth.secrets"),
+        pytest.raises(KeyringUnavailableError, match="could not be used"),
+    ):
+        store.save("https://idp.example", "alice", "the-secret-token")
+    assert "the-secret-token" not in caplog.text
