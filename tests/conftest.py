@@ -10,6 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# The real Secret Service (gnome-keyring) fixture, for the keyring and the app tests.
+from tests.keyring_service import secret_service  # noqa: F401
+
 # Before any QApplication exists. QT_QPA_PLATFORM=xcb (with a display) shows the windows.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

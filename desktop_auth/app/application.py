@@ -22,12 +22,13 @@ from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.login_window import LoginWindow
 from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
-from desktop_auth.qt.workers import connect_in_background, run_in_background
+from desktop_auth.qt.workers import SerialQueue, connect_in_background, run_in_background
 from desktop_auth.session import Session
 from desktop_auth.settings import load_settings, resolve_data_dir, save_settings
 
 if TYPE_CHECKING:
     from desktop_auth.oidc import OIDCClient
+    from desktop_auth.secrets import TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,27 @@ class DesktopApp(QObject):
     AuthController, for the options of the `desktop-auth` command line."""
 
     log_appended = pyqtSignal()
+    # (available, reason): from the start-up keyring check, run in keyring_queue's worker.
+    keyring_checked = pyqtSignal(bool, str)
 
     def __init__(
         self,
         options: argparse.Namespace,
         policy: PermissionPolicy | None = None,
         parent: QObject | None = None,
+        token_store: TokenStore | None = None,
     ) -> None:
+        """``token_store`` keeps "stay signed in" refresh tokens; None: the default keyring,
+        looked up in a worker at start-up."""
         super().__init__(parent)
         self.setObjectName("desktopApp")
         self.options = options
         self.policy = policy if policy is not None else load_policy(options.permissions)
         self._shut_down = False
+        self.token_store = token_store
+        self._keyring_ok = False
+        # Keyring calls may block (an unlock prompt, D-Bus): all run here, one at a time.
+        self.keyring_queue = SerialQueue()
         # Shown once the login window is up (a message raised earlier must not be lost).
         self._early_messages: list[str] = []
 
@@ -133,6 +143,7 @@ class DesktopApp(QObject):
         self.workspace.quit_requested.connect(self.quit)
         self.login_window.quit_requested.connect(self.quit)
         self.log_appended.connect(self._on_log_appended)
+        self.keyring_checked.connect(self._on_keyring_checked)
 
     # Start and stop
 
@@ -143,12 +154,30 @@ class DesktopApp(QObject):
             self.login_window.show_message(message, kind="info")
         self._early_messages.clear()
         self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
+        self.login_window.set_keyring_available(
+            False, "Checking the system keyring\N{HORIZONTAL ELLIPSIS}"
+        )
+        self.keyring_queue.submit(self._check_keyring)
         if self.embedded is not None:
             run_in_background(
                 self.embedded.start,
                 on_result=self._on_embedded_started,
                 on_error=self._on_embedded_failed,
             )
+
+    def _check_keyring(self) -> None:
+        """In keyring_queue's worker: whether "stay signed in" can be offered."""
+        if self.token_store is None:
+            from desktop_auth.secrets import TokenStore  # keyring is slow to import
+
+            self.token_store = TokenStore()
+        available, reason = self.token_store.available()
+        self.keyring_checked.emit(available, reason)
+
+    @pyqtSlot(bool, str)
+    def _on_keyring_checked(self, available: bool, reason: str) -> None:
+        self._keyring_ok = available
+        self.login_window.set_keyring_available(available, reason)
 
     def _make_client(self) -> OIDCClient:
         """Build the protocol client (in a worker: it may wait for the embedded server)."""

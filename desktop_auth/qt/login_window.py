@@ -65,10 +65,10 @@ class LoginWindow(QMainWindow):
     """Sign in with the keyboard alone; the same window is the lock screen.
 
     Object names (for tests and style sheets): username, password, showPassword,
-    signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner, issuerLabel,
-    switchUserButton (lock screen only).
-    Tab order username, password, show password, sign in; Enter submits from any of them,
-    Esc cancels a sign-in in progress.
+    staySignedIn, signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner,
+    issuerLabel, switchUserButton (lock screen only).
+    Tab order username, password, show password, stay signed in, sign in; Enter submits from
+    any of them, Esc cancels a sign-in in progress.
     """
 
     sign_in_requested = pyqtSignal(str, str)
@@ -90,6 +90,7 @@ class LoginWindow(QMainWindow):
         self._locked_user: str | None = None
         self._retry_remaining = 0
         self._caps_lock: bool | None = None
+        self._keyring_available = True
 
         self._retry_timer = QTimer(self)
         self._retry_timer.setObjectName("retryTimer")
@@ -152,6 +153,11 @@ class LoginWindow(QMainWindow):
         self.show_password = QCheckBox("Sho&w password")
         self.show_password.setObjectName("showPassword")
 
+        # "si&gned": Alt+S, Alt+U, Alt+P and Alt+W are taken.
+        self.stay_signed_in = QCheckBox("Stay si&gned in")
+        self.stay_signed_in.setObjectName("staySignedIn")
+        self.stay_signed_in.setToolTip("Keep you signed in on this computer (system keyring).")
+
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setWordWrap(True)
@@ -192,6 +198,7 @@ class LoginWindow(QMainWindow):
         form.addWidget(self.password)
         form.addWidget(self.caps_lock_warning)
         form.addWidget(self.show_password)
+        form.addWidget(self.stay_signed_in)
         form.addSpacing(8)
         form.addWidget(self.message_label)
         form.addWidget(self.busy_indicator)
@@ -219,7 +226,8 @@ class LoginWindow(QMainWindow):
 
         self.setTabOrder(self.username, self.password)
         self.setTabOrder(self.password, self.show_password)
-        self.setTabOrder(self.show_password, self.sign_in_button)
+        self.setTabOrder(self.show_password, self.stay_signed_in)
+        self.setTabOrder(self.stay_signed_in, self.sign_in_button)
         self.setTabOrder(self.sign_in_button, self.switch_user_button)
 
         # Enter submits from every field (a QMainWindow has no default button of its own).
@@ -281,6 +289,16 @@ class LoginWindow(QMainWindow):
         )
         self.demo_banner.setAccessibleName("Demo server accounts")
         self.demo_banner.setVisible(bool(accounts))
+
+    def set_keyring_available(self, available: bool, reason: str = "") -> None:
+        """Enable "Stay signed in" if the keyring can be used; otherwise say why in its tooltip."""
+        self._keyring_available = available
+        if not available:
+            self.stay_signed_in.setChecked(False)
+        self.stay_signed_in.setEnabled(available and not self._busy)
+        self.stay_signed_in.setToolTip(
+            "Keep you signed in on this computer (system keyring)." if available else reason
+        )
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show ``text`` in the window and expose it to screen readers."""
@@ -395,6 +413,7 @@ class LoginWindow(QMainWindow):
         self._busy = busy
         for widget in (self.username, self.password, self.show_password):
             widget.setEnabled(not busy)
+        self.stay_signed_in.setEnabled(not busy and self._keyring_available)
         self.sign_in_button.setEnabled(not busy and self._retry_remaining == 0)
         self.busy_indicator.setVisible(busy)
 

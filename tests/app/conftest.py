@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 
 from desktop_auth.app.application import DesktopApp
 from desktop_auth.app.main import build_parser
+from desktop_auth.secrets import TokenStore
 
 # Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies.
 from tests.qt.conftest import stopped_server_url  # noqa: F401
@@ -22,9 +25,15 @@ def make_app(qtbot, tmp_path) -> Iterator[Callable[..., DesktopApp]]:
     shown; every app made is quit and shut down (server stopped, log closed) afterwards."""
     made: list[DesktopApp] = []
 
-    def make(*args: str, start: bool = True) -> DesktopApp:
+    def make(
+        *args: str, start: bool = True, keyring_backend: KeyringBackend | None = None
+    ) -> DesktopApp:
         options = build_parser().parse_args(["--data-dir", str(tmp_path / "data"), *args])
-        app = DesktopApp(options)
+        # keyring's fail backend unless a test passes the real one (the `secret_service`
+        # fixture): the default would reach for the Secret Service on the test bus, and D-Bus
+        # activation could start a keyring daemon in the real home directory.
+        store = TokenStore(keyring_backend if keyring_backend is not None else fail.Keyring())
+        app = DesktopApp(options, token_store=store)
         made.append(app)
         if start:
             app.start()

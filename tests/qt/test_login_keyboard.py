@@ -25,13 +25,15 @@ def test_focus_starts_in_the_password_when_the_last_username_is_known(qtbot, sho
     assert window.username.text() == "alice"
 
 
-def test_tab_goes_username_password_show_password_sign_in_and_around(qtbot, offline_window):
+def test_tab_goes_username_password_show_password_stay_signed_in_sign_in_and_around(
+    qtbot, offline_window
+):
     qtbot.waitUntil(lambda: focused_name() == "username")
     seen = []
-    for _ in range(4):
+    for _ in range(5):
         press(Qt.Key_Tab, qtbot=qtbot)
         seen.append(focused_name())
-    assert seen == ["password", "showPassword", "signInButton", "username"]
+    assert seen == ["password", "showPassword", "staySignedIn", "signInButton", "username"]
 
     press(Qt.Key_Backtab, Qt.ShiftModifier, qtbot=qtbot)
     assert focused_name() == "signInButton"
@@ -55,6 +57,12 @@ def test_alt_mnemonics_reach_every_field_and_button(qtbot, offline_window):
     assert window.password.echoMode() == QLineEdit.Normal
     press(Qt.Key_W, Qt.AltModifier, qtbot=qtbot)
     qtbot.waitUntil(lambda: window.password.echoMode() == QLineEdit.Password)
+
+    assert window.stay_signed_in.text() == "Stay si&gned in"
+    press(Qt.Key_G, Qt.AltModifier, qtbot=qtbot)
+    qtbot.waitUntil(window.stay_signed_in.isChecked)
+    press(Qt.Key_G, Qt.AltModifier, qtbot=qtbot)
+    qtbot.waitUntil(lambda: not window.stay_signed_in.isChecked())
 
     # Alt+S signs in; with nothing typed that means being asked for the username.
     press(Qt.Key_S, Qt.AltModifier, qtbot=qtbot)

@@ -1,4 +1,7 @@
-"""A throwaway, unlocked GNOME Keyring serving the Secret Service on the test session's bus."""
+"""A throwaway, unlocked GNOME Keyring serving the Secret Service on the test session's bus.
+
+The `secret_service` fixture is registered for every test by tests/conftest.py.
+"""
 
 from __future__ import annotations
 
