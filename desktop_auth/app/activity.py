@@ -88,6 +88,10 @@ class ActivityRecorder:
             "login_failed", self._username, detail={"kind": failure.kind, "reason": failure.message}
         )
 
+    def session_restored(self, session: Session) -> None:
+        self._current = session
+        self._append("session_restored", session.username, session.issuer)
+
     def logged_out(self, reason: str) -> None:
         session, self._current = self._current, None
         self._append(

@@ -14,7 +14,7 @@ from PyQt5.QtWidgets import QApplication, QMainWindow
 from desktop_auth.app.activity import ActivityRecorder
 from desktop_auth.app.embedded import EmbeddedServer
 from desktop_auth.app.workspace import WorkspaceWindow
-from desktop_auth.errors import AuthFailure
+from desktop_auth.errors import AuthFailure, DesktopAuthError
 from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
@@ -49,6 +49,8 @@ class DesktopApp(QObject):
     log_appended = pyqtSignal()
     # (available, reason): from the start-up keyring check, run in keyring_queue's worker.
     keyring_checked = pyqtSignal(bool, str)
+    # (username, refresh token): a "stay signed in" session found at start-up, to restore.
+    stored_session_found = pyqtSignal(str, str)
 
     def __init__(
         self,
@@ -68,6 +70,10 @@ class DesktopApp(QObject):
         self._keyring_ok = False
         # Keyring calls may block (an unlock prompt, D-Bus): all run here, one at a time.
         self.keyring_queue = SerialQueue()
+        # The user whose refresh token the keyring keeps for this session ("stay signed in").
+        self._kept_username: str | None = None
+        # The user whose stored session is being restored at start-up.
+        self._restoring: str | None = None
         # Shown once the login window is up (a message raised earlier must not be lost).
         self._early_messages: list[str] = []
 
@@ -115,6 +121,7 @@ class DesktopApp(QObject):
         events.login_failed.connect(self._on_login_failed)
         events.logged_out.connect(self._on_logged_out)
         events.session_refreshed.connect(self.workspace.show_session)
+        events.session_refreshed.connect(self._on_session_refreshed)
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)
@@ -144,6 +151,7 @@ class DesktopApp(QObject):
         self.login_window.quit_requested.connect(self.quit)
         self.log_appended.connect(self._on_log_appended)
         self.keyring_checked.connect(self._on_keyring_checked)
+        self.stored_session_found.connect(self._on_stored_session_found)
 
     # Start and stop
 
@@ -173,6 +181,38 @@ class DesktopApp(QObject):
             self.token_store = TokenStore()
         available, reason = self.token_store.available()
         self.keyring_checked.emit(available, reason)
+        username = self.settings.last_username.get(self._settings_key)
+        if not available or not username:
+            return
+        try:
+            token = self.token_store.load(self._settings_key, username)
+        except DesktopAuthError as exc:
+            log.warning("could not read the stored session of %s: %s", username, exc.message)
+            return
+        if token is not None:
+            self.stored_session_found.emit(username, token)
+
+    @pyqtSlot(str, str)
+    def _on_stored_session_found(self, username: str, refresh_token: str) -> None:
+        if self.controller.session is not None or self.controller.signing_in or self._shut_down:
+            return  # the user was quicker
+        self._restoring = username
+        self.login_window.username.setText(username)
+        self.login_window.stay_signed_in.setChecked(True)
+        self.controller.restore(username, refresh_token)
+
+    def _keep_token(self, username: str, refresh_token: str | None) -> None:
+        """Store (in the keyring's worker) the refresh token of a "stay signed in" session."""
+        store = self.token_store
+        if store is None or refresh_token is None:
+            return
+        self._kept_username = username
+        self.keyring_queue.submit(store.save, self._settings_key, username, refresh_token)
+
+    def _forget_token(self, username: str) -> None:
+        store = self.token_store
+        if store is not None and self._keyring_ok:
+            self.keyring_queue.submit(store.delete, self._settings_key, username)
 
     @pyqtSlot(bool, str)
     def _on_keyring_checked(self, available: bool, reason: str) -> None:
@@ -225,8 +265,9 @@ class DesktopApp(QObject):
         if self._shut_down:
             return
         self._shut_down = True
-        ended = self.controller.shutdown()
-        if ended is not None:
+        # A "stay signed in" session outlives the app: its refresh token stays valid.
+        ended = self.controller.shutdown(revoke=self._kept_username is None)
+        if ended is not None and self._kept_username is None:
             self.recorder.queue.submit(self.recorder.logged_out, "app quit")
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
         if self.embedded is not None:
@@ -255,15 +296,48 @@ class DesktopApp(QObject):
         self.notifier.notify("Signed in", f"Welcome, {session.display_name or session.username}.")
         self.settings = self.settings.remember_login(self._settings_key, session.username)
         run_in_background(save_settings, self.data_dir, self.settings)
+        restored, self._restoring = self._restoring == session.username, None
+        if restored:
+            self.recorder.queue.submit(self.recorder.session_restored, session)
+        tokens = session.tokens
+        if self._keyring_ok and self.login_window.stay_signed_in.isChecked():
+            self._keep_token(session.username, tokens.refresh_token if tokens else None)
+        else:
+            self._kept_username = None
+            self._forget_token(session.username)  # unticked: no session of theirs is kept
+
+    @pyqtSlot(Session)
+    def _on_session_refreshed(self, session: Session) -> None:
+        # Rotation: the new refresh token replaces the kept one (TokenStore.save is atomic).
+        if self._kept_username == session.username and session.tokens is not None:
+            self._keep_token(session.username, session.tokens.refresh_token)
 
     @pyqtSlot(AuthFailure)
     def _on_login_failed(self, failure: AuthFailure) -> None:
         # The login window shows the message itself; notify only a user who looks elsewhere.
+        restoring, self._restoring = self._restoring, None
+        if restoring is not None:
+            self._on_restore_failed(restoring, failure)
+            return
         if failure.kind != "cancelled" and not self.login_window.isActiveWindow():
             self.notifier.notify("Sign-in failed", failure.message)
 
+    def _on_restore_failed(self, username: str, failure: AuthFailure) -> None:
+        """The stored session could not be restored: the user signs in (username filled in)."""
+        if failure.kind == "credentials":  # refused: the stored token is dead
+            self._forget_token(username)
+            self.login_window.stay_signed_in.setChecked(False)
+            message = f"You were signed out: {failure.message}"
+        else:
+            message = f"Your saved session could not be restored: {failure.message}"
+        self.login_window.username.setText(username)
+        self.login_window.show_message(message)
+
     @pyqtSlot(str)
     def _on_logged_out(self, reason: str) -> None:
+        kept, self._kept_username = self._kept_username, None
+        if kept is not None:
+            self._forget_token(kept)
         self.workspace.clear_session()
         self._show(self.login_window)
         self.notifier.notify("Signed out", "" if reason == "user" else reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_auth.errors import (
@@ -255,6 +256,28 @@ class OIDCClient:
             )
         log.info("session of %s renewed", identity.username)
         return self._session(discovery, identity, tokens, session.method)
+
+    def restore(self, username: str, refresh_token: str) -> Session:
+        """A session rebuilt from a stored refresh token ("stay signed in"): the token is
+        redeemed and the identity validated as at sign-in.
+
+        SessionExpiredError when the server refuses the token (revoked, spent, expired).
+        """
+        discovery = self.discover()
+        stored = TokenSet(
+            access_token="", expires_at=datetime.now(UTC), refresh_token=refresh_token
+        )
+        tokens = refresh_tokens(
+            self._http, discovery.token_endpoint, stored, client_id=self.config.client_id
+        )
+        identity = self._identify(
+            discovery, tokens, id_token=tokens.id_token, typed_username=username
+        )
+        if identity.username != username:
+            raise ProtocolError("The stored session is for another user than remembered.")
+        log.info("session of %s restored", identity.username)
+        method = NATIVE if discovery.authorization_challenge_endpoint is not None else PASSWORD
+        return self._session(discovery, identity, tokens, method)
 
     def revoke(self, session: Session) -> None:
         """Revoke the session's refresh and access tokens at the server (RFC 7009).

@@ -136,6 +136,20 @@ class AuthController(QObject):
             on_error=partial(self._sign_in_errored, self._attempt),
         )
 
+    def restore(self, username: str, refresh_token: str) -> None:
+        """Sign in silently from a stored refresh token: the events are those of a sign-in
+        (``login_started``, then ``login_succeeded`` or ``login_failed``)."""
+        if self._signing_in:
+            return
+        self._attempt += 1
+        self._signing_in = True
+        self.events.login_started.emit(username)
+        self._run(
+            lambda: self._client.get().restore(username, refresh_token),
+            on_result=partial(self._sign_in_returned, self._attempt),
+            on_error=partial(self._sign_in_errored, self._attempt),
+        )
+
     def _sign_in_blocking(self, username: str, password: str) -> Session:
         return self._client.get().sign_in(username, password)
 
@@ -242,15 +256,16 @@ class AuthController(QObject):
         delay = max(MIN_REFRESH_DELAY_SECONDS, remaining - REFRESH_MARGIN_SECONDS)
         self._refresh_timer.start(int(delay * 1000))
 
-    def shutdown(self) -> Session | None:
+    def shutdown(self, revoke: bool = True) -> Session | None:
         """The app is quitting: stop timers, and revoke the session's tokens in the background
-        (nothing keeps them after the process ends). No signal is emitted; returns the session
-        that was ended, if any."""
+        (nothing keeps them after the process ends) unless ``revoke`` is False (a "stay signed
+        in" session, whose refresh token the keyring keeps). No signal is emitted; returns the
+        session that was ended, if any."""
         self._refresh_timer.stop()
         self._attempt += 1  # a sign-in still running is ignored (and revoked) when it ends
         self._signing_in = False
         session, self._session = self._session, None
-        if session is not None:
+        if session is not None and revoke:
             self._revoke(session)
         return session
 
