@@ -125,3 +125,22 @@ def test_without_the_box_ticked_nothing_is_kept_and_quitting_revokes(
     quit_app(app)
     assert QThreadPool.globalInstance().waitForDone(15_000)
     assert not server.refresh(refresh_token).ok
+
+
+def test_a_refresh_replaces_the_kept_token_with_the_rotated_one(
+    qtbot, server, make_app, secret_service
+):
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    old = stored(secret_service, server.url, "alice")
+    assert old is not None
+
+    with qtbot.waitSignal(app.events.session_refreshed, timeout=20_000) as refreshed:
+        app.controller.refresh()
+
+    new = refreshed.args[0].tokens.refresh_token
+    assert stored(secret_service, server.url, "alice") == new
+    assert new != old  # the bundled server rotates refresh tokens
+    assert stored(secret_service, server.url, "alice") == new
+    assert not server.refresh(old).ok  # spent
