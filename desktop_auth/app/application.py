@@ -122,6 +122,8 @@ class DesktopApp(QObject):
         events.logged_out.connect(self._on_logged_out)
         events.session_refreshed.connect(self.workspace.show_session)
         events.session_refreshed.connect(self._on_session_refreshed)
+        # Unlocking after an expiry signs in again: the new refresh token replaces the dead one.
+        events.unlocked.connect(self._on_session_refreshed)
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)

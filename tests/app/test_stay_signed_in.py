@@ -144,3 +144,24 @@ def test_a_refresh_replaces_the_kept_token_with_the_rotated_one(
     assert new != old  # the bundled server rotates refresh tokens
     assert stored(secret_service, server.url, "alice") == new
     assert not server.refresh(old).ok  # spent
+
+
+def test_unlocking_after_an_expiry_keeps_the_new_refresh_token(
+    qtbot, server, make_app, secret_service
+):
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    old = stored(secret_service, server.url, "alice")
+    assert old is not None
+    assert server.refresh(old).ok  # spent elsewhere (rotation): the app's renewal is refused
+
+    with qtbot.waitSignal(app.events.locked, timeout=20_000):
+        app.controller.refresh()
+    window = app.login_window
+    qtbot.waitUntil(lambda: focused() is window.password)
+    qtbot.keyClicks(focused(), ALICE[1])
+    with qtbot.waitSignal(app.events.unlocked, timeout=20_000) as unlocked:
+        qtbot.keyClick(focused(), Qt.Key_Return)
+
+    assert stored(secret_service, server.url, "alice") == unlocked.args[0].tokens.refresh_token
