@@ -308,48 +308,45 @@ def run_login(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_log_export(args: argparse.Namespace) -> int:
+def _open_activity_log(args: argparse.Namespace) -> tuple[Path, ActivityLog]:
+    """The data dir's existing activity log; none there is a usage error (wrong --data-dir?)."""
     # Imported here so that the other commands do not load sqlite3.
-    from desktop_auth.activity_log import (
-        LOG_FILENAME,
-        ActivityLog,
-        ActivityLogError,
-        NoActivityLogError,
-    )
+    from desktop_auth.activity_log import LOG_FILENAME, ActivityLog, NoActivityLogError
     from desktop_auth.settings import locate_data_dir
 
     path = locate_data_dir(args.data_dir) / LOG_FILENAME
     try:
-        with ActivityLog.open_existing(path) as activity_log:
-            activity_log.export(args.format, sys.stdout)
-            sys.stdout.flush()
+        return path, ActivityLog.open_existing(path)
     except NoActivityLogError as exc:
         raise CliError(f"{exc} (choose another with --data-dir)", EXIT_USAGE) from exc
+
+
+def run_log_export(args: argparse.Namespace) -> int:
+    from desktop_auth.activity_log import ActivityLogError
+
+    path: Path | None = None
+    try:
+        path, activity_log = _open_activity_log(args)
+        with activity_log:
+            activity_log.export(args.format, sys.stdout)
+            sys.stdout.flush()
     except BrokenPipeError:
         import os
 
         # The reader stopped early (`| head`): not an error, and nothing left to flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (ActivityLogError, OSError) as exc:
-        raise CliError(f"cannot export {path}: {exc}", EXIT_FAILURE) from exc
+        raise CliError(f"cannot export {path or 'the activity log'}: {exc}", EXIT_FAILURE) from exc
     return EXIT_OK
 
 
 def run_log_verify(args: argparse.Namespace) -> int:
-    from desktop_auth.activity_log import (
-        LOG_FILENAME,
-        ActivityLog,
-        ActivityLogError,
-        NoActivityLogError,
-    )
-    from desktop_auth.settings import locate_data_dir
+    from desktop_auth.activity_log import ActivityLogError
 
-    path = locate_data_dir(args.data_dir) / LOG_FILENAME
     try:
-        with ActivityLog.open_existing(path) as activity_log:
+        path, activity_log = _open_activity_log(args)
+        with activity_log:
             result = activity_log.verify()
-    except NoActivityLogError as exc:
-        raise CliError(f"{exc} (choose another with --data-dir)", EXIT_USAGE) from exc
     except ActivityLogError as exc:  # not an SQLite file at all: damaged or replaced
         raise CliError(str(exc), EXIT_REJECTED) from exc
     if not result.ok:
