@@ -90,7 +90,14 @@ class ServedApp:
                 channel.close()
 
         self.server.task_dispatcher.shutdown()
-        self.server.trigger.pull_trigger(close_all)
+        try:
+            self.server.trigger.pull_trigger(close_all)
+        except OSError:
+            # The loop's wake-up pipe is already closed (seen rarely under load): nobody can
+            # run close_all in the loop now, so close what is left from here; the loop, if
+            # still running, ends once its map is empty.
+            log.warning("server loop trigger already closed; closing channels directly")
+            close_all()
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
