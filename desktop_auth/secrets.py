@@ -172,6 +172,10 @@ class TokenStore:
             return None
         return token
 
+    def has(self, issuer: str, username: str) -> bool:
+        """Whether a refresh token of ``username`` at ``issuer`` is stored (not read in full)."""
+        return self._read_header(service_name(issuer), username) is not None
+
     def delete(self, issuer: str, username: str) -> None:
         """Forget the refresh token of ``username`` at ``issuer`` (nothing happens if none)."""
         service = service_name(issuer)

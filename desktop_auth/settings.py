@@ -22,6 +22,10 @@ DATA_DIR_ENV = "DESKTOP_AUTH_DATA_DIR"
 SETTINGS_FILENAME = "settings.json"
 # How many usernames the login window offers per issuer, most recent first.
 MAX_REMEMBERED_USERNAMES = 10
+# Lock the app after this many minutes without keyboard or mouse input; 0 turns it off.
+DEFAULT_IDLE_LOCK_MINUTES = 15
+# A day: longer is almost certainly a typo (seconds for minutes), and 0 already means never.
+MAX_IDLE_LOCK_MINUTES = 24 * 60
 
 
 class DataDirError(DesktopAuthError):
@@ -89,12 +93,15 @@ class Settings:
     ``remembered_usernames`` maps an issuer to its usernames, most recent first;
     ``last_username`` maps an issuer to the one to preselect. ``allow_password_grant`` is the
     persistent form of ``--allow-password-grant`` (DESIGN.md, "Sign-in protocols").
+    ``idle_lock_minutes`` locks the app after that long without input (0: never; fractions
+    allowed).
     """
 
     remembered_usernames: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     last_username: Mapping[str, str] = field(default_factory=dict)
     notifications: bool = True
     allow_password_grant: bool = False
+    idle_lock_minutes: float = DEFAULT_IDLE_LOCK_MINUTES
 
     def remember_login(self, issuer: str, username: str) -> Settings:
         """A copy that offers ``username`` first for ``issuer`` next time."""
@@ -121,6 +128,7 @@ class Settings:
             "last_username": dict(self.last_username),
             "notifications": self.notifications,
             "allow_password_grant": self.allow_password_grant,
+            "idle_lock_minutes": self.idle_lock_minutes,
         }
 
     @classmethod
@@ -147,9 +155,20 @@ class Settings:
             if not isinstance(value, bool):
                 raise ValueError(f"{name} is not true or false")
             flags[name] = value
+        idle = document.get("idle_lock_minutes", defaults.idle_lock_minutes)
+        if (
+            isinstance(idle, bool)
+            or not isinstance(idle, int | float)
+            or not 0 <= idle <= MAX_IDLE_LOCK_MINUTES
+        ):
+            raise ValueError(
+                f"idle_lock_minutes must be a number of minutes from 0 (never) to "
+                f"{MAX_IDLE_LOCK_MINUTES}, not {idle!r}"
+            )
         return cls(
             remembered_usernames={k: tuple(v) for k, v in remembered.items()},
             last_username=dict(last),
+            idle_lock_minutes=idle,
             **flags,
         )
 

@@ -136,6 +136,7 @@ def test_settings_survive_a_round_trip_in_a_private_file(tmp_path):
         "last_username": {"https://id.example.com": "alice"},
         "notifications": False,
         "allow_password_grant": False,
+        "idle_lock_minutes": 15,
     }
 
 
@@ -166,6 +167,11 @@ def test_settings_are_immutable():
         b'{"notifications": "yes"}',
         b'{"remembered_usernames": {"https://id.example.com": "alice"}}',
         b'{"last_username": {"https://id.example.com": 3}}',
+        b'{"idle_lock_minutes": -1}',
+        b'{"idle_lock_minutes": "15"}',
+        b'{"idle_lock_minutes": true}',
+        b'{"idle_lock_minutes": 100000}',
+        b'{"idle_lock_minutes": NaN}',
     ],
 )
 def test_a_corrupt_settings_file_is_moved_aside_and_defaults_are_used(tmp_path, content):
@@ -197,3 +203,21 @@ def test_unknown_keys_from_a_newer_version_are_ignored(tmp_path):
 
     assert loaded.warning is None
     assert loaded.settings == Settings(notifications=False)
+
+
+def test_idle_lock_defaults_to_15_minutes_and_takes_0_or_fractions(tmp_path):
+    assert Settings().idle_lock_minutes == 15
+    for minutes in (0, 0.5, 90):
+        (tmp_path / "settings.json").write_text(f'{{"idle_lock_minutes": {minutes}}}')
+        loaded = load_settings(tmp_path)
+        assert loaded.warning is None
+        assert loaded.settings.idle_lock_minutes == minutes
+
+
+def test_a_bad_idle_lock_value_says_which_values_are_allowed(tmp_path):
+    (tmp_path / "settings.json").write_text('{"idle_lock_minutes": -5}')
+
+    loaded = load_settings(tmp_path)
+
+    assert loaded.warning is not None
+    assert "idle_lock_minutes must be a number of minutes from 0 (never) to 1440" in loaded.warning

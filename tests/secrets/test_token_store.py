@@ -64,6 +64,16 @@ def test_nothing_stored_loads_as_none(store: TokenStore, issuer: str) -> None:
     assert store.load(issuer, "nobody") is None
 
 
+def test_has_tells_which_accounts_have_a_kept_session(store: TokenStore, issuer: str) -> None:
+    store.save(issuer, "alice", _token(4096))
+
+    assert store.has(issuer, "alice")
+    assert not store.has(issuer, "bob")
+    assert not store.has(issuer + "/other", "alice")
+    store.delete(issuer, "alice")
+    assert not store.has(issuer, "alice")
+
+
 def test_4kb_token_round_trips_in_entries_windows_can_hold(
     store: TokenStore, secret_service: SecretService.Keyring, issuer: str
 ) -> None:
