@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import random
 import threading
 import traceback
 from collections.abc import Callable
@@ -10,9 +12,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PyQt5.QtCore import QObject, QThreadPool, QTimer, pyqtSlot
+from PyQt5.QtCore import QObject, QThreadPool, QTimer, pyqtSignal, pyqtSlot
 
-from desktop_auth.errors import AuthFailure, DesktopAuthError
+from desktop_auth.errors import AuthFailure, DesktopAuthError, NetworkError, ServerError
 from desktop_auth.qt.events import AuthEvents
 from desktop_auth.qt.workers import run_in_background
 from desktop_auth.session import Session
@@ -27,9 +29,19 @@ UNEXPECTED_MESSAGE = (
     "Sign-in failed because of an unexpected error in desktop-auth. "
     "Try again; if it keeps failing, report it with the application log."
 )
-# Renew this long before the access token expires, so a slow network still makes it in time.
-REFRESH_MARGIN_SECONDS = 60
+# Renew once this share of the access token's lifetime has passed: the rest leaves time to
+# retry through a network blip before the token expires.
+REFRESH_AT_FRACTION = 0.8
+# Never sooner than this, so a token that is (nearly) expired on arrival cannot spin the timer.
 MIN_REFRESH_DELAY_SECONDS = 5
+# Retries of a renewal that failed transiently: 1, 2, 4, ... s, at most a minute apart, each
+# up to a tenth shorter so that many clients cut off together do not come back in lockstep.
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
+RETRY_JITTER = 0.1
+# Failures worth retrying: the server may be back in a moment. A TLS failure will not heal by
+# itself, and a refused or malformed answer means the session cannot be renewed.
+TRANSIENT_ERRORS = (NetworkError, ServerError)
 
 
 def _where(error: BaseException) -> str:
@@ -39,6 +51,35 @@ def _where(error: BaseException) -> str:
         return "unknown location"
     last = frames[-1]
     return f"{last.filename}:{last.lineno} in {last.name}"
+
+
+def _explanation(error: BaseException) -> str:
+    """Why ``error`` happened, as a sentence fit to show; an unexpected error is only named
+    (its message might hold a secret)."""
+    if not isinstance(error, DesktopAuthError):
+        return f"An unexpected {type(error).__name__} happened in desktop-auth."
+    text = error.message.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after the ``failures``-th transient failure in a row (1, 2, 3, ...)."""
+    base = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (failures - 1))
+    return base * random.uniform(1 - RETRY_JITTER, 1)  # noqa: S311 - jitter, not a secret
+
+
+def wrong_account_message(locked: Session) -> str:
+    return (
+        f"Only {locked.username} can unlock here. To use another account, choose "
+        f'"Sign in as another user", which signs {locked.username} out.'
+    )
+
+
+def revocation_failed_message(error: BaseException) -> str:
+    return (
+        "You are signed out on this computer, but the identity server could not be told; "
+        f"your session there ends when it expires. {_explanation(error)}"
+    )
 
 
 def failure_for(error: BaseException) -> AuthFailure:
@@ -76,7 +117,20 @@ class AuthController(QObject):
     a worker, so it may block (the embedded server starting, say). Results arrive as the
     signals of ``events``. A sign-in cancelled with ``cancel()`` still finishes in its worker,
     but its result is ignored (and its tokens revoked).
+
+    The session is renewed in the background once 80% of its access token's lifetime has
+    passed. Besides ``events`` (the contract), the controller has two signals of its own:
+
+    - ``refresh_retrying(int, str)``: a renewal failed for a reason that may pass (no network,
+      a server error) and is tried again in that many seconds, for as long as the access token
+      lasts; the message says so, fit for a status bar. ``session_refreshed`` or
+      ``session_expired`` ends the retrying, as does a sign-out or another sign-in.
+    - ``revocation_failed(str)``: ``sign_out()`` ended the session here, but the server could
+      not be told; the message says so and why, fit to show.
     """
+
+    refresh_retrying = pyqtSignal(int, str)
+    revocation_failed = pyqtSignal(str)
 
     def __init__(
         self,
@@ -94,6 +148,11 @@ class AuthController(QObject):
         self._attempt = 0
         self._signing_in = False
         self._locked = False
+        # The session whose renewal is running: one at a time, or the server, which rotates
+        # refresh tokens, would see one spent twice and revoke the session.
+        self._refreshing: Session | None = None
+        self._refresh_failures = 0  # transient failures in a row
+        # Both the renewal at 80% and its retries: one timer, so no stale one can fire.
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setObjectName("refreshTimer")
         self._refresh_timer.setSingleShot(True)
@@ -121,7 +180,11 @@ class AuthController(QObject):
 
     @pyqtSlot(str, str)
     def sign_in(self, username: str, password: str) -> None:
-        """Start signing in; ignored while a sign-in is already running."""
+        """Start signing in; ignored while a sign-in is already running.
+
+        While locked, only the locked session's user can sign in (which unlocks); anyone
+        else gets ``login_failed`` with kind credentials and the session stays locked.
+        """
         if self._signing_in:
             log.debug("sign-in already running; second submit ignored")
             return
@@ -135,6 +198,16 @@ class AuthController(QObject):
             on_result=partial(self._sign_in_returned, self._attempt),
             on_error=partial(self._sign_in_errored, self._attempt),
         )
+
+    @pyqtSlot(str, result=bool)
+    def unlock(self, password: str) -> bool:
+        """Sign in as the locked session's user (``unlocked`` or ``login_failed`` follow);
+        False, and nothing done, when nothing is locked or a sign-in is already running."""
+        session = self._session
+        if session is None or not self._locked or self._signing_in:
+            return False
+        self.sign_in(session.username, password)
+        return True
 
     def restore(self, username: str, refresh_token: str) -> None:
         """Sign in silently from a stored refresh token: the events are those of a sign-in
@@ -160,18 +233,31 @@ class AuthController(QObject):
             return
         self._signing_in = False
         previous = self._session
-        self._session = session
-        self._schedule_refresh(session)
-        if self._locked and previous is not None and previous.subject == session.subject:
+        if self._locked and previous is not None:
+            if session.subject != previous.subject:
+                self._refuse_unlock(previous, session)
+                return
+            # The same user signed in again: the new grant replaces the locked one, which
+            # nothing uses any more (it may be dead already, after an expiry).
+            self._start(session)
+            self._revoke(previous)
             self._locked = False
             self.events.unlocked.emit(session)
         else:
+            self._start(session)
             if previous is not None:
                 self._revoke(previous)
                 self.events.logged_out.emit("another user signed in")
             self._locked = False
             self.events.login_succeeded.emit(session)
         self.events.permissions_changed.emit(session.permissions)
+
+    def _refuse_unlock(self, locked: Session, other: Session) -> None:
+        """Someone else signed in at the lock screen: the locked session is not theirs to end
+        (its unsaved state is kept for its user), so their new tokens are thrown away."""
+        log.info("%s signed in at the lock screen of %s; refused", other.username, locked.username)
+        self._revoke(other)
+        self.events.login_failed.emit(AuthFailure("credentials", wrong_account_message(locked)))
 
     def _sign_in_errored(self, attempt: int, error: BaseException) -> None:
         if attempt != self._attempt:
@@ -190,24 +276,30 @@ class AuthController(QObject):
         self.events.login_failed.emit(AuthFailure("cancelled", CANCELLED_MESSAGE))
         return True
 
-    # Sign-out, lock, refresh
+    # Sign-out, lock
 
     @pyqtSlot()
     def sign_out(self, reason: str = "user") -> None:
-        """Forget the session now and revoke its tokens in the background."""
+        """Forget the session now and revoke its tokens in the background; when the server
+        cannot be told, ``revocation_failed`` follows ``logged_out``."""
         session = self._session
         if session is None:
             return
         self._session = None
         self._locked = False
-        self._refresh_timer.stop()
-        self._revoke(session)
+        self._stop_refreshing()
+        self._revoke(session, report=True)
         self.events.logged_out.emit(reason)
         self.events.permissions_changed.emit(frozenset())
 
-    def _revoke(self, session: Session) -> None:
+    def _revoke(self, session: Session, *, report: bool = False) -> None:
+        """Revoke ``session``'s tokens in a worker; a failure is logged, and with ``report``
+        also sent as ``revocation_failed`` (for sign-outs the user asked for)."""
+
         def revoke_failed(error: BaseException) -> None:
             log.warning("could not revoke the tokens of %s: %s", session.username, _kind(error))
+            if report:
+                self.revocation_failed.emit(revocation_failed_message(error))
 
         self._run(
             lambda: self._client.get().revoke(session),
@@ -223,12 +315,18 @@ class AuthController(QObject):
         self._locked = True
         self.events.locked.emit()
 
+    # Renewal
+
     @pyqtSlot()
     def refresh(self) -> None:
-        """Renew the tokens silently; when that is impossible the session expires and locks."""
+        """Renew the tokens now, silently; ignored while a renewal is running. Transient
+        failures are retried (``refresh_retrying``) while the access token lasts; when
+        renewal is impossible the session expires and locks."""
         session = self._session
-        if session is None:
+        if session is None or self._refreshing is session:
             return
+        self._refresh_timer.stop()
+        self._refreshing = session
         self._run(
             lambda: self._client.get().refresh(session),
             on_result=partial(self._refresh_returned, session),
@@ -236,38 +334,83 @@ class AuthController(QObject):
         )
 
     def _refresh_returned(self, old: Session, session: Session) -> None:
+        if self._refreshing is old:
+            self._refreshing = None
         if self._session is not old:  # signed out or in again meanwhile
             self._revoke(session)
             return
-        self._session = session
-        self._schedule_refresh(session)
+        self._start(session)
         self.events.session_refreshed.emit(session)
         self.events.permissions_changed.emit(session.permissions)
 
     def _refresh_errored(self, old: Session, error: BaseException) -> None:
+        if self._refreshing is old:
+            self._refreshing = None
         if self._session is not old:
             return
-        log.warning("could not renew the session of %s: %s", old.username, _kind(error))
+        left = _seconds_left(old)
+        if isinstance(error, TRANSIENT_ERRORS) and left > 0:
+            self._refresh_failures += 1
+            # The last try is when the access token expires; failing then ends the session.
+            delay = min(retry_delay(self._refresh_failures), left)
+            seconds = max(1, math.ceil(delay))
+            log.warning(
+                "could not renew the session of %s (%s); trying again in %d s",
+                old.username,
+                _kind(error),
+                seconds,
+            )
+            # Rounded up: the last try is then never a hair before the expiry.
+            self._refresh_timer.start(math.ceil(delay * 1000))
+            self.refresh_retrying.emit(
+                seconds,
+                f"Could not renew your session; trying again in {seconds} s. "
+                + _explanation(error),
+            )
+            return
+        if isinstance(error, TRANSIENT_ERRORS):
+            log.warning(
+                "could not renew the session of %s before it expired: %s",
+                old.username,
+                _kind(error),
+            )
+        elif isinstance(error, DesktopAuthError):
+            log.warning("could not renew the session of %s: %s", old.username, _kind(error))
+        else:
+            log.error("unexpected %s renewing a session at %s", _kind(error), _where(error))
+        self._stop_refreshing()
         self.events.session_expired.emit()
         self.lock()
 
-    def _schedule_refresh(self, session: Session) -> None:
-        remaining = (session.expires_at - datetime.now(UTC)).total_seconds()
-        delay = max(MIN_REFRESH_DELAY_SECONDS, remaining - REFRESH_MARGIN_SECONDS)
+    def _start(self, session: Session) -> None:
+        """Make ``session`` the current one and schedule its renewal at 80% of its lifetime."""
+        self._session = session
+        self._refresh_failures = 0
+        delay = max(MIN_REFRESH_DELAY_SECONDS, _seconds_left(session) * REFRESH_AT_FRACTION)
         self._refresh_timer.start(int(delay * 1000))
+
+    def _stop_refreshing(self) -> None:
+        """No renewal or retry fires after this (one still running is ignored when it ends)."""
+        self._refresh_timer.stop()
+        self._refresh_failures = 0
 
     def shutdown(self, revoke: bool = True) -> Session | None:
         """The app is quitting: stop timers, and revoke the session's tokens in the background
         (nothing keeps them after the process ends) unless ``revoke`` is False (a "stay signed
-        in" session, whose refresh token the keyring keeps). No signal is emitted; returns the
-        session that was ended, if any."""
-        self._refresh_timer.stop()
+        in" session, whose refresh token the keyring keeps). No signal is emitted, not even
+        ``revocation_failed``: nobody is left to read it. Returns the session that was ended,
+        if any."""
+        self._stop_refreshing()
         self._attempt += 1  # a sign-in still running is ignored (and revoked) when it ends
         self._signing_in = False
         session, self._session = self._session, None
         if session is not None and revoke:
             self._revoke(session)
         return session
+
+
+def _seconds_left(session: Session) -> float:
+    return (session.expires_at - datetime.now(UTC)).total_seconds()
 
 
 def _kind(error: BaseException) -> str:
