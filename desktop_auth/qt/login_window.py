@@ -5,14 +5,40 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal, pyqtSlot
-from PyQt5.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PyQt5.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPointF,
+    QSize,
+    Qt,
+    QTimer,
+    pyqtSignal,
+    pyqtSlot,
+)
+from PyQt5.QtGui import (
+    QCloseEvent,
+    QColor,
+    QHideEvent,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QAction,
     QCheckBox,
+    QCompleter,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -22,6 +48,7 @@ from PyQt5.QtWidgets import (
     QPushButton,
     QShortcut,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +56,7 @@ from PyQt5.QtWidgets import (
 from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
+from desktop_auth.qt.style import MUTED
 from desktop_auth.session import Session
 
 log = logging.getLogger(__name__)
@@ -37,6 +65,11 @@ SIGN_IN_TITLE = "desktop-auth \N{EM DASH} Sign in"
 LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
 CAPS_LOCK_WARNING = "Caps Lock is on."
 RETRY_TICK_MS = 200
+ACCOUNTS_TOOLTIP = "Remembered accounts (Alt+Down)"
+# The bare username of an item in the remembered-accounts list (its display text may say more).
+USERNAME_ROLE = Qt.UserRole
+# Keys the open accounts list handles itself, though the window has shortcuts for them.
+LIST_KEYS = frozenset({Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape})
 
 
 def caps_lock_from_key(event: QKeyEvent) -> bool | None:
@@ -50,6 +83,25 @@ def caps_lock_from_key(event: QKeyEvent) -> bool | None:
         return None
     shifted = bool(event.modifiers() & Qt.ShiftModifier)
     return text.isupper() != shifted
+
+
+def chevron_icon(color: str = MUTED, size: int = 16) -> QIcon:
+    """A thin down-pointing chevron, drawn so that it matches the text colours at any scale."""
+    icon = QIcon()
+    for scale in (1, 2):
+        pixmap = QPixmap(size * scale, size * scale)
+        pixmap.setDevicePixelRatio(scale)
+        pixmap.fill(Qt.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor(color), 1.6, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+        path = QPainterPath(QPointF(size * 0.28, size * 0.40))
+        path.lineTo(QPointF(size * 0.50, size * 0.62))
+        path.lineTo(QPointF(size * 0.72, size * 0.40))
+        painter.drawPath(path)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
 
 
 @dataclass(frozen=True)
@@ -66,15 +118,23 @@ class LoginWindow(QMainWindow):
 
     Object names (for tests and style sheets): username, password, showPassword,
     staySignedIn, signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner,
-    issuerLabel, switchUserButton (lock screen only).
+    issuerLabel, switchUserButton (lock screen only), rememberedAccountsButton (the arrow at
+    the end of the username field, shown when accounts are remembered), rememberedAccountsList
+    (the pop-up list of them, a top-level window while open).
     Tab order username, password, show password, stay signed in, sign in; Enter submits from
-    any of them, Esc cancels a sign-in in progress.
+    any of them, Esc cancels a sign-in in progress. The accounts button is not a Tab stop:
+    Down or Alt+Down in the username field opens the same list, and a stop between the
+    username and the password would cost every sign-in a keystroke.
+    In the list: Up/Down move, Enter chooses, Delete (or Shift+Delete) forgets the highlighted
+    account, typing filters it, Esc closes only the list, Tab closes it and moves on.
     """
 
     sign_in_requested = pyqtSignal(str, str)
     cancel_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
     quit_requested = pyqtSignal()  # Ctrl+Q; the application decides what quitting means
+    account_chosen = pyqtSignal(str)  # a remembered account was picked from the list
+    forget_account_requested = pyqtSignal(str)  # Delete on a remembered account in the list
 
     def __init__(
         self,
@@ -134,6 +194,7 @@ class LoginWindow(QMainWindow):
         self.username_label = QLabel("&Username")
         self.username_label.setObjectName("usernameLabel")
         self.username_label.setBuddy(self.username)
+        self._build_remembered_accounts()
 
         self.password = QLineEdit()
         self.password.setObjectName("password")
@@ -237,6 +298,45 @@ class LoginWindow(QMainWindow):
         self._cancel_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), self)
         self._quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
 
+    def _build_remembered_accounts(self) -> None:
+        """The remembered accounts: a button at the end of the username field and its list."""
+        self._accounts_model = QStandardItemModel(self)
+        # Attached with setWidget, not QLineEdit.setCompleter: the list opens only when asked
+        # for, so typing a username and pressing Enter still signs in as before.
+        self._accounts = QCompleter(self._accounts_model, self)
+        self._accounts.setObjectName("rememberedAccounts")
+        self._accounts.setCompletionRole(USERNAME_ROLE)
+        self._accounts.setCaseSensitivity(Qt.CaseInsensitive)
+        self._accounts.setMaxVisibleItems(7)
+        self._accounts.setWidget(self.username)
+
+        self.accounts_list: QAbstractItemView = self._accounts.popup()
+        self.accounts_list.setObjectName("rememberedAccountsList")
+        self.accounts_list.setAccessibleName("Remembered accounts")
+        self.accounts_list.setAccessibleDescription(
+            "Enter chooses the highlighted account, Delete forgets it on this computer, "
+            "Esc closes the list."
+        )
+
+        self.accounts_action = QAction(chevron_icon(), "Remembered accounts", self)
+        self.accounts_action.setObjectName("rememberedAccountsAction")
+        self.accounts_action.setToolTip(ACCOUNTS_TOOLTIP)
+        self.username.addAction(self.accounts_action, QLineEdit.TrailingPosition)
+        # Hidden only once added: QLineEdit shows the button of an action added hidden.
+        self.accounts_action.setVisible(False)
+        # QLineEdit makes a tool button (never a focus stop) for the action; name it so tests,
+        # style sheets and screen readers find it.
+        self.accounts_button = next(
+            widget
+            for widget in self.accounts_action.associatedWidgets()
+            if isinstance(widget, QToolButton)
+        )
+        self.accounts_button.setObjectName("rememberedAccountsButton")
+        self.accounts_button.setAccessibleName("Remembered accounts")
+        self.accounts_button.setAccessibleDescription(
+            "Lists the accounts remembered on this computer; Alt+Down in the username field."
+        )
+
     def _connect_signals(self) -> None:
         for shortcut in self._submit_shortcuts:
             shortcut.activated.connect(self.submit)
@@ -248,6 +348,11 @@ class LoginWindow(QMainWindow):
         self._retry_timer.timeout.connect(self._on_retry_tick)
         self.password.installEventFilter(self)
         self.username.installEventFilter(self)
+        self.accounts_action.triggered.connect(self.show_remembered_accounts)
+        self._accounts.activated[QModelIndex].connect(self._on_account_activated)
+        self.username.textEdited.connect(self._on_username_edited)
+        # After the completer's own filter on its list, so this one sees Delete first.
+        self.accounts_list.installEventFilter(self)
 
         self.sign_in_requested.connect(self.controller.sign_in)
         self.sign_out_requested.connect(self.controller.sign_out)
@@ -299,6 +404,49 @@ class LoginWindow(QMainWindow):
         self.stay_signed_in.setToolTip(
             "Keep you signed in on this computer (system keyring)." if available else reason
         )
+
+    def set_remembered_accounts(self, usernames: Sequence[str], kept: Collection[str] = ()) -> None:
+        """Offer ``usernames`` (most recent first) in the username field's list.
+
+        Those in ``kept`` have a "stay signed in" session on this computer and say so.
+        An open list is refreshed in place, on the account it was on.
+        """
+        was_open = self.accounts_list.isVisible()
+        current = self.accounts_list.currentIndex().data(USERNAME_ROLE)
+        self._accounts_model.clear()
+        # Rows as roomy as the fields above them; the completer sizes its list from this.
+        row_size = QSize(1, self.username.fontMetrics().height() + 14)
+        seen: set[str] = set()
+        for name in usernames:
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            stays = name in kept
+            item = QStandardItem(f"{name} \N{EM DASH} stays signed in" if stays else name)
+            item.setData(name, USERNAME_ROLE)
+            item.setData(f"{name}, stays signed in" if stays else name, Qt.AccessibleTextRole)
+            item.setEditable(False)
+            item.setSizeHint(row_size)
+            self._accounts_model.appendRow(item)
+        self._update_accounts_offer()
+        if was_open and self._accounts_offered():
+            self._open_list(current if isinstance(current, str) else None)
+
+    @property
+    def remembered_accounts(self) -> tuple[str, ...]:
+        """The usernames in the list, in order."""
+        model = self._accounts_model
+        return tuple(model.item(row).data(USERNAME_ROLE) for row in range(model.rowCount()))
+
+    @pyqtSlot()
+    def show_remembered_accounts(self) -> None:
+        """Open the list of remembered accounts below the username field, if it is offered."""
+        if not self._accounts_offered():
+            return
+        self.username.setFocus(Qt.OtherFocusReason)
+        self._accounts.setCompletionPrefix("")
+        # Start on the account in the field, so Down, Enter keeps it and Down moves to the next.
+        self._open_list(self.username.text().strip())
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show ``text`` in the window and expose it to screen readers."""
@@ -399,6 +547,7 @@ class LoginWindow(QMainWindow):
         # Style sheets match [readOnly="true"] only after a re-polish.
         self.username.style().unpolish(self.username)
         self.username.style().polish(self.username)
+        self._update_accounts_offer()
 
     @pyqtSlot()
     def _on_switch_user(self) -> None:
@@ -406,6 +555,78 @@ class LoginWindow(QMainWindow):
         self.sign_out_requested.emit()
         self.username.selectAll()
         self.username.setFocus(Qt.OtherFocusReason)
+
+    # The remembered accounts
+
+    def _accounts_offered(self) -> bool:
+        return (
+            self._accounts_model.rowCount() > 0
+            and not self.username.isReadOnly()
+            and not self._busy
+            and self.username.isEnabled()
+        )
+
+    def _update_accounts_offer(self) -> None:
+        """Show the button only where the list can be used; close the list where it cannot."""
+        offered = self._accounts_offered()
+        self.accounts_action.setVisible(
+            self._accounts_model.rowCount() > 0 and not self.username.isReadOnly()
+        )
+        self.accounts_action.setEnabled(offered)
+        self.username.setAccessibleDescription(
+            "Down or Alt+Down lists the accounts remembered on this computer." if offered else ""
+        )
+        if not offered:
+            self.accounts_list.hide()
+
+    def _open_list(self, username: str | None, row: int = 0) -> None:
+        """Open (or resize) the list on ``username`` if listed, else on ``row``; close it empty."""
+        model = self._accounts.completionModel()
+        if model.rowCount() == 0:
+            self.accounts_list.hide()
+            return
+        self._accounts.complete()
+        names = [model.index(r, 0).data(USERNAME_ROLE).casefold() for r in range(model.rowCount())]
+        if username and username.casefold() in names:
+            row = names.index(username.casefold())
+        row = max(0, min(row, model.rowCount() - 1))
+        self.accounts_list.setCurrentIndex(model.index(row, 0))
+
+    @pyqtSlot(QModelIndex)
+    def _on_account_activated(self, index: QModelIndex) -> None:
+        username = index.data(USERNAME_ROLE)
+        if not isinstance(username, str) or not self._accounts_offered():
+            return
+        self.username.setText(username)
+        self.password.clear()
+        self.clear_message()
+        self.password.setFocus(Qt.OtherFocusReason)
+        self.account_chosen.emit(username)
+
+    @pyqtSlot(str)
+    def _on_username_edited(self, text: str) -> None:
+        """While the list is open, typing narrows it to the accounts starting with the text."""
+        if not self.accounts_list.isVisible():
+            return
+        self._accounts.setCompletionPrefix(text.strip())
+        self._open_list(None)  # on the first match, so Enter takes it; closed if none is left
+
+    def _forget_highlighted_account(self) -> bool:
+        index = self.accounts_list.currentIndex()
+        username = index.data(USERNAME_ROLE) if index.isValid() else None
+        if not isinstance(username, str):
+            return False
+        row = index.row()
+        for source_row in range(self._accounts_model.rowCount()):
+            if self._accounts_model.item(source_row).data(USERNAME_ROLE) == username:
+                self._accounts_model.removeRow(source_row)
+                break
+        self.forget_account_requested.emit(username)
+        self.show_message(f"{username} is no longer remembered on this computer.", kind="info")
+        self._update_accounts_offer()
+        if self.accounts_list.isVisible():
+            self._open_list(None, row)  # on the next account, where the forgotten one was
+        return True
 
     # Internals
 
@@ -416,6 +637,7 @@ class LoginWindow(QMainWindow):
         self.stay_signed_in.setEnabled(not busy and self._keyring_available)
         self.sign_in_button.setEnabled(not busy and self._retry_remaining == 0)
         self.busy_indicator.setVisible(busy)
+        self._update_accounts_offer()
 
     def _start_retry_countdown(self, seconds: int) -> None:
         self._retry_deadline = time.monotonic() + seconds
@@ -448,9 +670,24 @@ class LoginWindow(QMainWindow):
         self.password.setEchoMode(QLineEdit.Normal if shown else QLineEdit.Password)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched in (self.password, self.username):
+        if watched is self.accounts_list:
+            if event.type() == QEvent.ShortcutOverride and event.key() in LIST_KEYS:
+                # The window's Enter and Esc shortcuts would otherwise take these keys from
+                # the open list: Enter must choose an account, Esc close only the list.
+                event.accept()
+                return True
+            if (
+                event.type() == QEvent.KeyPress
+                and event.key() == Qt.Key_Delete
+                and event.modifiers() & ~Qt.KeypadModifier in (Qt.NoModifier, Qt.ShiftModifier)
+            ):
+                return self._forget_highlighted_account()
+        elif watched in (self.password, self.username):
             if event.type() == QEvent.KeyPress:
                 self._update_caps_lock(event)
+                if watched is self.username and self._opens_accounts(event):
+                    self.show_remembered_accounts()
+                    return True
             elif event.type() == QEvent.FocusIn:
                 self._set_caps_lock(caps_lock_on())
             elif event.type() == QEvent.KeyRelease and event.key() == Qt.Key_CapsLock:
@@ -459,6 +696,14 @@ class LoginWindow(QMainWindow):
                 if platform is not None:
                     self._set_caps_lock(platform)
         return super().eventFilter(watched, event)
+
+    def _opens_accounts(self, event: QKeyEvent) -> bool:
+        modifiers = event.modifiers() & ~Qt.KeypadModifier
+        return (
+            event.key() == Qt.Key_Down
+            and modifiers in (Qt.NoModifier, Qt.AltModifier)
+            and self._accounts_offered()
+        )
 
     def _update_caps_lock(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key_CapsLock:
@@ -475,6 +720,11 @@ class LoginWindow(QMainWindow):
         self._caps_lock = state
         self.caps_lock_warning.setVisible(state)
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.accounts_list.hide()  # a top-level pop-up, not hidden with the window otherwise
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self._retry_timer.stop()
+        self.accounts_list.hide()
         super().closeEvent(event)
