@@ -113,10 +113,14 @@ class ActivityRecorder:
             session.issuer if session else None,
         )
 
-    def locked(self) -> None:
+    def locked(self, reason: str = "user") -> None:
+        """``reason``: user (Ctrl+L), idle (the idle timeout) or expired (renewal failed)."""
         session = self._current
         self._append(
-            "locked", session.username if session else None, session.issuer if session else None
+            "locked",
+            session.username if session else None,
+            session.issuer if session else None,
+            {"reason": reason},
         )
 
     def unlocked(self, session: Session) -> None:

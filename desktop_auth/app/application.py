@@ -18,6 +18,7 @@ from desktop_auth.errors import AuthFailure, DesktopAuthError
 from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.idle import IdleWatcher
 from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.login_window import LoginWindow
 from desktop_auth.qt.notifications import Notifier
@@ -51,6 +52,10 @@ class DesktopApp(QObject):
     keyring_checked = pyqtSignal(bool, str)
     # (username, refresh token): a "stay signed in" session found at start-up, to restore.
     stored_session_found = pyqtSignal(str, str)
+    # The usernames (of those remembered) whose session the keyring keeps.
+    kept_accounts_found = pyqtSignal(object)
+    # A keyring write failed mid-session: the message says what it means for the user.
+    keyring_failed = pyqtSignal(str)
 
     def __init__(
         self,
@@ -76,6 +81,8 @@ class DesktopApp(QObject):
         self._restoring: str | None = None
         # Shown once the login window is up (a message raised earlier must not be lost).
         self._early_messages: list[str] = []
+        # Why the next ``locked`` happens, for the activity log: user, idle or expired.
+        self._lock_reason = "user"
 
         self.data_dir = resolve_data_dir(options.data_dir)
         loaded = load_settings(self.data_dir)
@@ -109,6 +116,9 @@ class DesktopApp(QObject):
         )
         self.workspace = WorkspaceWindow(self.gate, self.log_viewer)
         self.notifier = Notifier(self.login_window, parent=self)
+        self.idle_watcher = IdleWatcher(self.settings.idle_lock_minutes * 60, parent=self)
+        self._kept_accounts: frozenset[str] = frozenset()
+        self._show_remembered_accounts()
         self._connect_signals()
 
     @property
@@ -127,6 +137,10 @@ class DesktopApp(QObject):
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)
+        events.session_refreshed.connect(self.workspace.clear_status_notice)
+        self.controller.refresh_retrying.connect(self._on_refresh_retrying)
+        self.controller.revocation_failed.connect(self._on_revocation_failed)
+        self.idle_watcher.idle.connect(self._on_idle)
         # The gate first: the workspace then picks a tab among those it allowed.
         events.permissions_changed.connect(self.gate.set_permissions)
         events.permissions_changed.connect(self.workspace.show_first_allowed_tab)
@@ -141,7 +155,6 @@ class DesktopApp(QObject):
             (events.logged_out, recorder.logged_out),
             (events.session_refreshed, recorder.session_refreshed),
             (events.session_expired, recorder.session_expired),
-            (events.locked, recorder.locked),
             (events.unlocked, recorder.unlocked),
             (self.gate.denied, recorder.permission_denied),
         ):
@@ -154,6 +167,10 @@ class DesktopApp(QObject):
         self.log_appended.connect(self._on_log_appended)
         self.keyring_checked.connect(self._on_keyring_checked)
         self.stored_session_found.connect(self._on_stored_session_found)
+        self.kept_accounts_found.connect(self._on_kept_accounts_found)
+        self.keyring_failed.connect(self._on_keyring_failed)
+        self.login_window.account_chosen.connect(self._on_account_chosen)
+        self.login_window.forget_account_requested.connect(self._on_forget_account)
 
     # Start and stop
 
@@ -183,13 +200,29 @@ class DesktopApp(QObject):
             self.token_store = TokenStore()
         available, reason = self.token_store.available()
         self.keyring_checked.emit(available, reason)
-        username = self.settings.last_username.get(self._settings_key)
-        if not available or not username:
+        if not available:
             return
+        remembered = self.settings.remembered_usernames.get(self._settings_key, ())
+        try:
+            kept = frozenset(n for n in remembered if self.token_store.has(self._settings_key, n))
+        except DesktopAuthError as exc:
+            log.warning("could not list the stored sessions: %s", exc.message)
+            kept = frozenset()
+        self.kept_accounts_found.emit(kept)
+        username = self.settings.last_username.get(self._settings_key)
+        if username:
+            self._load_stored_session(username)
+
+    def _load_stored_session(self, username: str) -> None:
+        """In keyring_queue's worker: restore ``username``'s kept session, if there is one."""
+        assert self.token_store is not None
         try:
             token = self.token_store.load(self._settings_key, username)
         except DesktopAuthError as exc:
             log.warning("could not read the stored session of %s: %s", username, exc.message)
+            self.keyring_failed.emit(
+                f"The saved session of {username} could not be read: {exc.message}"
+            )
             return
         if token is not None:
             self.stored_session_found.emit(username, token)
@@ -209,12 +242,76 @@ class DesktopApp(QObject):
         if store is None or refresh_token is None:
             return
         self._kept_username = username
-        self.keyring_queue.submit(store.save, self._settings_key, username, refresh_token)
+        self._kept_accounts |= {username}
+        self.keyring_queue.submit(self._save_token, store, username, refresh_token)
+
+    def _save_token(self, store: TokenStore, username: str, refresh_token: str) -> None:
+        """In keyring_queue's worker; a failure is told to the user (keyring_failed)."""
+        try:
+            store.save(self._settings_key, username, refresh_token)
+        except DesktopAuthError as exc:
+            log.warning("could not keep the session of %s: %s", username, exc.message)
+            self.keyring_failed.emit(
+                f"This computer could not keep you signed in: {exc.message} "
+                "You stay signed in until you quit; next time you will sign in again."
+            )
 
     def _forget_token(self, username: str) -> None:
         store = self.token_store
+        self._kept_accounts -= {username}
         if store is not None and self._keyring_ok:
-            self.keyring_queue.submit(store.delete, self._settings_key, username)
+            self.keyring_queue.submit(self._delete_token, store, username)
+
+    def _delete_token(self, store: TokenStore, username: str) -> None:
+        """In keyring_queue's worker; a failure is told to the user (keyring_failed)."""
+        try:
+            store.delete(self._settings_key, username)
+        except DesktopAuthError as exc:
+            log.warning("could not delete the session of %s: %s", username, exc.message)
+            self.keyring_failed.emit(
+                f"The saved session of {username} could not be removed from the system "
+                f"keyring: {exc.message} Remove the entry {self._service_hint} there yourself."
+            )
+
+    @property
+    def _service_hint(self) -> str:
+        from desktop_auth.secrets import service_name
+
+        return f'"{service_name(self._settings_key)}"'
+
+    def _show_remembered_accounts(self) -> None:
+        remembered = self.settings.remembered_usernames.get(self._settings_key, ())
+        self.login_window.set_remembered_accounts(remembered, self._kept_accounts)
+
+    @pyqtSlot(object)
+    def _on_kept_accounts_found(self, kept: frozenset[str]) -> None:
+        self._kept_accounts = kept
+        self._show_remembered_accounts()
+
+    @pyqtSlot(str)
+    def _on_keyring_failed(self, message: str) -> None:
+        self.login_window.stay_signed_in.setChecked(False)
+        host = self.workspace if self.workspace.isVisible() else self.login_window
+        if host is self.login_window:
+            self.login_window.show_message(message)
+        self.notifier.notify("System keyring", message)
+
+    @pyqtSlot(str)
+    def _on_account_chosen(self, username: str) -> None:
+        """An account picked on the login window: restore its kept session, if any."""
+        store = self.token_store
+        if store is None or not self._keyring_ok or username not in self._kept_accounts:
+            return
+        self.keyring_queue.submit(self._load_stored_session, username)
+
+    @pyqtSlot(str)
+    def _on_forget_account(self, username: str) -> None:
+        """Forget a remembered account: no longer offered, and its kept session deleted."""
+        self.settings = self.settings.forget_username(self._settings_key, username)
+        run_in_background(save_settings, self.data_dir, self.settings)
+        if username in self._kept_accounts:
+            self._forget_token(username)
+        self._show_remembered_accounts()
 
     @pyqtSlot(bool, str)
     def _on_keyring_checked(self, available: bool, reason: str) -> None:
@@ -294,10 +391,12 @@ class DesktopApp(QObject):
     def _on_login_succeeded(self, session: Session) -> None:
         self.issuer = session.issuer
         self.workspace.show_session(session)
+        self.workspace.setEnabled(True)
         self._show(self.workspace)
         self.notifier.notify("Signed in", f"Welcome, {session.display_name or session.username}.")
         self.settings = self.settings.remember_login(self._settings_key, session.username)
         run_in_background(save_settings, self.data_dir, self.settings)
+        self.idle_watcher.start()
         restored, self._restoring = self._restoring == session.username, None
         if restored:
             self.recorder.queue.submit(self.recorder.session_restored, session)
@@ -307,6 +406,7 @@ class DesktopApp(QObject):
         else:
             self._kept_username = None
             self._forget_token(session.username)  # unticked: no session of theirs is kept
+        self._show_remembered_accounts()
 
     @pyqtSlot(Session)
     def _on_session_refreshed(self, session: Session) -> None:
@@ -340,6 +440,8 @@ class DesktopApp(QObject):
         kept, self._kept_username = self._kept_username, None
         if kept is not None:
             self._forget_token(kept)
+        self.idle_watcher.stop()
+        self._show_remembered_accounts()
         self.workspace.clear_session()
         self._show(self.login_window)
         self.notifier.notify("Signed out", "" if reason == "user" else reason)
@@ -347,12 +449,34 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def _on_session_expired(self) -> None:
         # The lock screen follows (``locked``); show it now so the notice appears there.
+        self._lock_reason = "expired"
+        self.workspace.clear_status_notice()  # "trying again in ..." is over
         self._show(self.login_window)
-        self.notifier.notify("Session expired", "Sign in again to continue where you were.")
+        self.notifier.notify("Session expired", "Enter your password to continue where you were.")
+
+    @pyqtSlot()
+    def _on_idle(self) -> None:
+        self._lock_reason = "idle"
+        self.controller.lock()
 
     @pyqtSlot()
     def _on_locked(self) -> None:
+        reason, self._lock_reason = self._lock_reason, "user"
+        self.recorder.queue.submit(self.recorder.locked, reason)
+        self.idle_watcher.stop()
+        # Hidden and disabled, the workspace takes no keys, shortcuts or clicks, and screen
+        # readers see it as invisible and unavailable; its state is kept for the unlock.
+        self.workspace.setEnabled(False)
         self._show(self.login_window)
+
+    @pyqtSlot(int, str)
+    def _on_refresh_retrying(self, seconds: int, message: str) -> None:
+        self.workspace.show_status_notice(message)
+
+    @pyqtSlot(str)
+    def _on_revocation_failed(self, message: str) -> None:
+        self.login_window.show_message(message, kind="info")
+        self.notifier.notify("Signed out on this computer only", message)
 
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
@@ -367,4 +491,6 @@ class DesktopApp(QObject):
     @pyqtSlot(Session)
     def _on_unlocked(self, session: Session) -> None:
         self.workspace.show_session(session)
+        self.workspace.setEnabled(True)
         self._show(self.workspace)
+        self.idle_watcher.start()

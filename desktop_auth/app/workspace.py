@@ -12,6 +12,8 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -90,7 +92,7 @@ class WorkspaceWindow(QMainWindow):
     """Documents, editing actions, reports, administration and the activity log, each gated
     on a permission through ``gate``; menus with Lock (Ctrl+L), Sign out and Quit (Ctrl+Q).
 
-    Object names: workspace, documentsPage, documentsTable, editActions (toolbar),
+    Object names: workspace, documentsPage, documentsTable, documentEditor, editActions (toolbar),
     newDocument / editDocument / deleteDocument (actions), reportsPage, adminPage,
     activityPage, lockAction, signOutAction, quitAction.
     """
@@ -157,11 +159,22 @@ class WorkspaceWindow(QMainWindow):
         self.documents_table = _table(
             ("Title", "Area", "Updated"), SAMPLE_DOCUMENTS, "documentsTable"
         )
+        # Where the user types: what must survive a lock or an expired session.
+        self.document_editor = QPlainTextEdit()
+        self.document_editor.setObjectName("documentEditor")
+        self.document_editor.setAccessibleName("Document text")
+        self.document_editor.setPlaceholderText("Write here\N{HORIZONTAL ELLIPSIS}")
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("documentsSplitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.documents_table)
+        splitter.addWidget(self.document_editor)
+        splitter.setSizes([560, 400])
         documents_body = QWidget()
         documents_layout = QVBoxLayout(documents_body)
         documents_layout.setContentsMargins(0, 0, 0, 0)
         documents_layout.addWidget(self.toolbar)
-        documents_layout.addWidget(self.documents_table, 1)
+        documents_layout.addWidget(splitter, 1)
         self.documents_page = _page(
             "documentsPage", "Documents", documents_body, "Shared documents of your team."
         )
@@ -231,6 +244,7 @@ class WorkspaceWindow(QMainWindow):
         self.gate.gate(self.documents_page, DOCUMENTS_READ)
         for action in self.edit_actions:
             self.gate.gate(action, DOCUMENTS_WRITE)
+        self.gate.gate(self.document_editor, DOCUMENTS_WRITE)
         self.gate.gate(self.reports_page, REPORTS_VIEW)
         self.gate.gate(self.admin_page, USERS_MANAGE)
         self.gate.gate(self.activity_page, ACTIVITY_VIEW)
@@ -263,8 +277,21 @@ class WorkspaceWindow(QMainWindow):
                 self.tabs.setCurrentIndex(index)
                 return
 
+    @pyqtSlot(str)
+    def show_status_notice(self, text: str) -> None:
+        """A passing notice in the status bar (it hides "Signed in as" until cleared)."""
+        self.statusBar().showMessage(text)
+
+    @pyqtSlot()
+    def clear_status_notice(self) -> None:
+        self.statusBar().clearMessage()
+
     def clear_session(self) -> None:
+        """Signed out: nothing of this user's work stays for the next one to see."""
         self.tabs.setCurrentIndex(0)
+        self.document_editor.clear()
+        self.documents_table.clearSelection()
+        self.statusBar().clearMessage()
         self.status_label.clear()
         self.user_label.clear()
         self.roles_label.clear()

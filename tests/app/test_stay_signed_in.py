@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
+import keyring.errors
+import pytest
 import requests
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from PyQt5.QtCore import Qt, QThreadPool
+from PyQt5.QtWidgets import QApplication, QLabel
 
 from desktop_auth.app.application import DesktopApp
 from desktop_auth.secrets import TokenStore
 from tests.app.conftest import focused, sign_in_with_keyboard
 from tests.app.test_sign_in import logged_events
-from tests.server.conftest import ALICE
+from tests.server.conftest import ALICE, BOB
+
+DEMO_ALICE = ("alice", "alice-demo-password")
 
 
 def test_without_a_keyring_the_checkbox_is_disabled_and_says_why(qtbot, make_app):
@@ -165,3 +173,183 @@ def test_unlocking_after_an_expiry_keeps_the_new_refresh_token(
         qtbot.keyClick(focused(), Qt.Key_Return)
 
     assert stored(secret_service, server.url, "alice") == unlocked.args[0].tokens.refresh_token
+
+
+class BreakableKeyring(KeyringBackend):
+    """The real Secret Service until ``broken``; then every call fails as a D-Bus error would
+    (the daemon gone mid-session cannot be staged without breaking the shared test keyring)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, real: KeyringBackend) -> None:
+        super().__init__()
+        self.real = real
+        self.broken = False
+
+    def _check(self) -> None:
+        if self.broken:
+            raise keyring.errors.KeyringError("org.freedesktop.DBus.Error.ServiceUnknown")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._check()
+        return self.real.get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._check()
+        self.real.set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._check()
+        self.real.delete_password(service, username)
+
+
+def test_a_keyring_that_fails_mid_session_is_told_and_the_session_goes_on(
+    qtbot, server, make_app, secret_service
+):
+    backend = BreakableKeyring(secret_service)
+    app = make_app("--issuer", server.url, keyring_backend=backend)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    assert stored(secret_service, server.url, "alice") is not None
+    backend.broken = True
+
+    with qtbot.waitSignal(app.events.session_refreshed, timeout=20_000):
+        app.controller.refresh()  # what the renewal timer does; the rotated token can't be kept
+
+    notice = app.workspace.findChild(QLabel, "notice")
+    qtbot.waitUntil(lambda: notice is not None and "could not keep you signed in" in notice.text())
+    assert "next time you will sign in again" in notice.text()
+    assert app.workspace.isVisible()
+    assert app.controller.session is not None
+    backend.broken = False
+    with qtbot.waitSignal(app.events.logged_out, timeout=10_000):
+        app.controller.sign_out()
+    assert stored(secret_service, server.url, "alice") is None
+
+
+def test_the_demo_server_keeps_a_session_across_restarts_though_its_port_changes(
+    qtbot, make_app, secret_service, tmp_path
+):
+    app = make_app(keyring_backend=secret_service)
+    qtbot.waitUntil(lambda: app.login_window.issuer_label.text().startswith("Demo server at"))
+    first_url = app.issuer
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=30_000):
+        sign_in_staying(qtbot, app, *DEMO_ALICE)
+    assert stored(secret_service, "embedded-server", "alice") is not None
+    quit_app(app)
+
+    again = make_app(keyring_backend=secret_service, start=False)
+    with qtbot.waitSignal(again.events.login_succeeded, timeout=30_000) as signed_in:
+        again.start()
+
+    assert signed_in.args[0].username == "alice"
+    assert signed_in.args[0].issuer != first_url  # another port, the same kept session
+    qtbot.waitUntil(again.workspace.isVisible)
+    restored = logged_events(tmp_path / "data", "session_restored")
+    assert [e.username for e in restored] == ["alice"]
+
+
+# The offscreen platform says so for every pop-up shown (the list of remembered accounts).
+POPUP_WARNINGS = pytest.mark.qt_log_ignore(
+    r"^This plugin does not support (raise\(\)|grabbing the keyboard|grabbing the mouse)$"
+)
+
+
+def choose_remembered(qtbot, app: DesktopApp, row: int) -> None:
+    """From the username field: Down opens the remembered accounts, Down moves, Enter picks."""
+    window = app.login_window
+    window.username.setFocus(Qt.ShortcutFocusReason)
+    qtbot.waitUntil(lambda: focused() is window.username)
+    qtbot.keyClick(window.username, Qt.Key_Down)
+    qtbot.waitUntil(window.accounts_list.isVisible)
+    for _ in range(row):
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key_Down)
+    qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key_Return)
+
+
+@POPUP_WARNINGS
+def test_the_login_window_switches_between_the_accounts_remembered_for_this_server(
+    qtbot, server, make_app
+):
+    first = make_app("--issuer", server.url)
+    for credentials in (ALICE, BOB):
+        first.login_window.username.clear()  # after a sign-out it holds the last name
+        first.login_window.username.setFocus(Qt.OtherFocusReason)
+        with qtbot.waitSignal(first.events.login_succeeded, timeout=20_000):
+            sign_in_with_keyboard(qtbot, first, *credentials)
+        with qtbot.waitSignal(first.events.logged_out, timeout=10_000):
+            first.controller.sign_out()
+    quit_app(first)
+
+    again = make_app("--issuer", server.url)
+    window = again.login_window
+    assert window.username.text() == "bob"
+    assert window.remembered_accounts == ("bob", "alice")
+    with qtbot.waitSignal(window.account_chosen) as chosen:
+        choose_remembered(qtbot, again, row=1)
+    assert chosen.args == ["alice"]
+    assert window.username.text() == "alice"
+    qtbot.waitUntil(lambda: focused() is window.password)
+    with qtbot.waitSignal(again.events.login_succeeded, timeout=20_000) as signed_in:
+        qtbot.keyClicks(focused(), ALICE[1])
+        qtbot.keyClick(focused(), Qt.Key_Return)
+    assert signed_in.args[0].username == "alice"
+
+
+@POPUP_WARNINGS
+def test_choosing_an_account_that_stays_signed_in_restores_it_without_a_password(
+    qtbot, server, make_app, secret_service, tmp_path
+):
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    quit_app(app)
+    server.served.stop()  # the next start cannot reach it: the kept session is not restored
+
+    again = make_app("--issuer", server.url, keyring_backend=secret_service, start=False)
+    with qtbot.waitSignal(again.events.login_failed, timeout=20_000) as failed:
+        again.start()
+    assert failed.args[0].kind == "network"
+    window = again.login_window
+    qtbot.waitUntil(lambda: window.message.startswith("Your saved session could not be restored"))
+    assert stored(secret_service, server.url, "alice") is not None  # not refused: kept
+    qtbot.waitUntil(lambda: window.remembered_accounts == ("alice",))
+    server.restart()
+
+    with qtbot.waitSignal(again.events.login_succeeded, timeout=20_000) as signed_in:
+        choose_remembered(qtbot, again, row=0)
+
+    assert signed_in.args[0].username == "alice"
+    assert window.password.text() == ""
+    qtbot.waitUntil(again.workspace.isVisible)
+    restored = logged_events(tmp_path / "data", "session_restored")
+    assert [e.username for e in restored] == ["alice"]
+
+
+@POPUP_WARNINGS
+def test_forgetting_an_account_removes_it_from_the_settings_and_its_kept_session(
+    qtbot, server, make_app, secret_service, tmp_path
+):
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    quit_app(app)
+    server.served.stop()
+    again = make_app("--issuer", server.url, keyring_backend=secret_service, start=False)
+    with qtbot.waitSignal(again.events.login_failed, timeout=20_000):
+        again.start()
+    window = again.login_window
+    qtbot.waitUntil(lambda: window.remembered_accounts == ("alice",))
+
+    window.username.setFocus(Qt.ShortcutFocusReason)
+    qtbot.waitUntil(lambda: focused() is window.username)
+    qtbot.keyClick(window.username, Qt.Key_Down)
+    qtbot.waitUntil(window.accounts_list.isVisible)
+    with qtbot.waitSignal(window.forget_account_requested):
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key_Delete)
+
+    assert stored(secret_service, server.url, "alice") is None
+    saved = json.loads((tmp_path / "data" / "settings.json").read_text())
+    assert saved["remembered_usernames"] == {}
+    assert window.remembered_accounts == ()

@@ -10,7 +10,6 @@ import pytest
 from PyQt5.QtCore import QThreadPool, QTimer
 
 from desktop_auth.qt.controller import AuthController
-from desktop_auth.server.serve import ServedApp
 from desktop_auth.session import Session
 from tests.server.conftest import ALICE, BOB, LiveServer
 
@@ -25,16 +24,6 @@ def refresh_timer(controller: AuthController) -> QTimer:
     timer = controller.findChild(QTimer, "refreshTimer")
     assert timer is not None
     return timer
-
-
-def restart(live: LiveServer) -> None:
-    """Serve ``live``'s data again on its port, so its URL (and issuer) stays the same: the end
-    of a network blip, as the client sees it."""
-    old = live.served
-    old.stop()
-    # Its config already names the issuer of that port; its data dir holds the users, tokens
-    # and signing keys.
-    live.served = ServedApp(old.config, port=old.port).start()
 
 
 @pytest.fixture
@@ -196,7 +185,7 @@ def test_a_network_blip_is_retried_with_growing_delays_until_the_server_is_back(
 
     controller.refresh()
     qtbot.waitUntil(lambda: len(retrying) >= 3, timeout=15_000)  # after about 1 + 2 s
-    restart(server)
+    server.restart()
     with qtbot.waitSignal(controller.events.session_refreshed, timeout=15_000) as refreshed:
         pass
     wait_for_pool()
@@ -294,7 +283,7 @@ def test_another_sign_in_cancels_the_retries_of_the_session_it_replaces(qtbot, s
     controller.refresh()
     # The next retry of alice's session is then about 4 s away: time enough for bob.
     qtbot.waitUntil(lambda: len(retrying) >= 3, timeout=15_000)
-    restart(server)
+    server.restart()
 
     bob = sign_in(qtbot, controller, BOB)
     after_bob = len(retrying)

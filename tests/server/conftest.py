@@ -235,6 +235,13 @@ class LiveServer(ServerClient):
     def cli(self, *args: str) -> int:
         return server_cli(["--data-dir", str(self.data_dir), *args])
 
+    def restart(self) -> None:
+        """Stop serving, then serve the same data on the same port again (so the URL and the
+        issuer stay the same): a network blip or a server restart, as a client sees it."""
+        old = self.served
+        old.stop()
+        self.served = ServedApp(old.config, port=old.port).start()
+
 
 @pytest.fixture
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
