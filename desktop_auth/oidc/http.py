@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,9 @@ class JsonResponse:
     reason: str
     body: dict[str, Any] = field(repr=False)
     headers: Mapping[str, str] = field(repr=False)  # names in lower case
+    # This computer's clock (time.time()) halfway between sending the request and receiving
+    # the answer's headers: what the answer's Date header is compared with. None: unknown.
+    local_time: float | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -283,6 +287,7 @@ class HttpClient:
         headers = {"Accept": "application/json"}
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
+        sent_at = time.time()
         try:
             with self._requests().request(
                 method,
@@ -293,6 +298,7 @@ class HttpClient:
                 allow_redirects=False,
                 stream=True,
             ) as response:
+                local_time = (sent_at + time.time()) / 2
                 status, reason = response.status_code, response.reason or ""
                 response_headers = {name.lower(): v for name, v in response.headers.items()}
                 if response.is_redirect:
@@ -324,7 +330,9 @@ class HttpClient:
             raise ProtocolError(f"{url!r} is not a usable URL.") from exc
         except requests.exceptions.RequestException as exc:
             raise NetworkError(f"The request to {host} failed: {exc}") from exc
-        return self._parse(url, host, status, reason, response_headers, body, require_json)
+        return self._parse(
+            url, host, status, reason, response_headers, body, require_json, local_time
+        )
 
     @staticmethod
     def _parse(
@@ -335,6 +343,7 @@ class HttpClient:
         headers: dict[str, str],
         body: bytes,
         require_json: bool,
+        local_time: float,
     ) -> JsonResponse:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         document: object = None
@@ -362,10 +371,10 @@ class HttpClient:
                 "problem; try again later or tell its administrator."
             )
         if isinstance(document, dict):
-            return JsonResponse(url, status, reason, document, headers)
+            return JsonResponse(url, status, reason, document, headers, local_time)
         if 200 <= status < 300:
             if not require_json:
-                return JsonResponse(url, status, reason, {}, headers)
+                return JsonResponse(url, status, reason, {}, headers, local_time)
             raise ServerError(f"{url} {problem}")
         raise HttpStatusError(f"{host} answered HTTP {status} {reason} for {url}", status)
 
