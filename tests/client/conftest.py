@@ -202,7 +202,8 @@ class Answer:
 
 class JsonServer:
     """Answers requests on 127.0.0.1 (over TLS with ``context``) with what a test set, and
-    counts them by (method, path). Unknown paths get 404."""
+    counts them by (method, path). Unknown paths get 404. An answer's headers replace the
+    defaults (Server, Date, Content-Type); one set to "" is not sent."""
 
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self.answers: dict[tuple[str, str], Answer | Callable[[bytes], Answer]] = {}
@@ -222,10 +223,16 @@ class JsonServer:
                     answer = answer(body)
                 if answer is None:
                     answer = Answer(404, b"not found", {"Content-Type": "text/plain"})
-                self.send_response(answer.status)
-                headers = {"Content-Type": "application/json", **answer.headers}
+                self.send_response_only(answer.status)
+                headers = {
+                    "Server": self.version_string(),
+                    "Date": self.date_time_string(),
+                    "Content-Type": "application/json",
+                    **answer.headers,
+                }
                 for name, value in headers.items():
-                    self.send_header(name, value)
+                    if value:
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
@@ -365,8 +372,13 @@ class TokenForge:
         full_header.update(header or {})
         return jwt.encode(full_header, claims, key, algorithms=[alg])
 
-    def issue(self, id_token: str | None, access_token: str = "opaque-access") -> None:  # noqa: S107
-        """What the token endpoint answers to the next password grants."""
+    def issue(
+        self,
+        id_token: str | None,
+        access_token: str = "opaque-access",  # noqa: S107
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """What the token endpoint answers to the next password grants (with ``headers``)."""
         body: dict[str, object] = {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -375,7 +387,7 @@ class TokenForge:
         }
         if id_token is not None:
             body["id_token"] = id_token
-        self.server.answer("POST", self.token_path, body=body)
+        self.server.answer("POST", self.token_path, body=body, headers=headers)
 
     def userinfo(self, **claims: object) -> None:
         self.server.answer("GET", self.userinfo_path, body=claims)
