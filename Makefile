@@ -13,7 +13,7 @@ BENCH_ARGS ?=
 
 # Debian packages the tests and the app need: a virtual X server and tools to drive it,
 # a session bus with a Secret Service (keyring) implementation, and screenshots.
-TOOL_PACKAGES := xvfb xauth dbus-x11 gnome-keyring libsecret-tools xdotool imagemagick postgresql
+TOOL_PACKAGES := xvfb xauth dbus-x11 gnome-keyring libsecret-tools xdotool imagemagick postgresql faketime
 # What the PyQt5 wheel's bundled xcb platform plugin links against (checked with ldd on
 # PyQt5/Qt5/plugins/platforms/libqxcb.so) that a minimal Debian 12 does not have.
 QT_XCB_PACKAGES := libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \

@@ -23,6 +23,7 @@ from desktop_auth.oidc.password_grant import password_grant
 from desktop_auth.oidc.pkce import PKCEPair, new_nonce
 from desktop_auth.oidc.refresh import refresh_tokens
 from desktop_auth.oidc.revocation import revoke_token
+from desktop_auth.oidc.server_clock import ServerClock
 from desktop_auth.oidc.userinfo import fetch_userinfo
 from desktop_auth.oidc.validation import JWKSCache, TokenValidator
 from desktop_auth.permissions import PermissionPolicy
@@ -73,7 +74,14 @@ class OIDCClient:
         self._http = HttpClient(config.ca_bundle, config.timeout)
         self._discovery = DiscoveryCache()
         self._validators: dict[str, TokenValidator] = {}
+        self._server_clock = ServerClock()
         self._lock = threading.Lock()
+
+    @property
+    def server_clock(self) -> ServerClock:
+        """The issuer's clock as its token endpoint last showed it (token times are checked
+        against it)."""
+        return self._server_clock
 
     # -- discovery -----------------------------------------------------------------------------
 
@@ -103,7 +111,9 @@ class OIDCClient:
             validator = self._validators.get(discovery.jwks_uri)
             if validator is None:
                 jwks = JWKSCache(self._http, discovery.jwks_uri)
-                validator = TokenValidator(jwks, discovery.issuer, self.config.client_id)
+                validator = TokenValidator(
+                    jwks, discovery.issuer, self.config.client_id, clock=self._server_clock
+                )
                 self._validators[discovery.jwks_uri] = validator
             return validator
 
@@ -142,6 +152,7 @@ class OIDCClient:
                 code=code,
                 pkce=pkce,
                 scope=scope,
+                clock=self._server_clock,
             )
         else:
             tokens = password_grant(
@@ -151,6 +162,7 @@ class OIDCClient:
                 username=username,
                 password=password,
                 scope=scope,
+                clock=self._server_clock,
             )
         identity = self._identify(
             discovery, tokens, id_token=tokens.id_token, nonce=nonce, typed_username=username
@@ -234,7 +246,11 @@ class OIDCClient:
         discovery = self.discover()
         old = session.tokens
         tokens = refresh_tokens(
-            self._http, discovery.token_endpoint, old, client_id=self.config.client_id
+            self._http,
+            discovery.token_endpoint,
+            old,
+            client_id=self.config.client_id,
+            clock=self._server_clock,
         )
         new_id_token = tokens.id_token if tokens.id_token != old.id_token else None
         if new_id_token is None and discovery.userinfo_endpoint is None:
@@ -268,7 +284,11 @@ class OIDCClient:
             access_token="", expires_at=datetime.now(UTC), refresh_token=refresh_token
         )
         tokens = refresh_tokens(
-            self._http, discovery.token_endpoint, stored, client_id=self.config.client_id
+            self._http,
+            discovery.token_endpoint,
+            stored,
+            client_id=self.config.client_id,
+            clock=self._server_clock,
         )
         identity = self._identify(
             discovery, tokens, id_token=tokens.id_token, typed_username=username

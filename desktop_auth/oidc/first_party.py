@@ -7,6 +7,7 @@ from desktop_auth.errors import CredentialsError, ProtocolError, ServerError
 from desktop_auth.oidc.http import HttpClient
 from desktop_auth.oidc.oauth_errors import CREDENTIALS_MESSAGE, error_code, oauth_error
 from desktop_auth.oidc.pkce import PKCEPair
+from desktop_auth.oidc.server_clock import ServerClock
 from desktop_auth.oidc.token_endpoint import parse_token_response
 from desktop_auth.session import TokenSet
 
@@ -53,8 +54,12 @@ def exchange_code(
     code: str,
     pkce: PKCEPair,
     scope: str,
+    clock: ServerClock | None = None,
 ) -> TokenSet:
-    """Tokens for an authorization code from the challenge endpoint (RFC 6749 §4.1.3)."""
+    """Tokens for an authorization code from the challenge endpoint (RFC 6749 §4.1.3).
+
+    ``clock`` measures the server's clock from the answer.
+    """
     response = http.post_form(
         token_endpoint,
         {
@@ -65,6 +70,8 @@ def exchange_code(
         },
     )
     if response.ok:
+        if clock is not None:
+            clock.observe(response)
         return parse_token_response(response, scope)
     if error_code(response) == "invalid_grant":
         raise ProtocolError(

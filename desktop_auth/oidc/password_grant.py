@@ -5,6 +5,7 @@ from __future__ import annotations
 from desktop_auth.errors import CredentialsError, ProtocolError
 from desktop_auth.oidc.http import HttpClient
 from desktop_auth.oidc.oauth_errors import CREDENTIALS_MESSAGE, error_code, oauth_error
+from desktop_auth.oidc.server_clock import ServerClock
 from desktop_auth.oidc.token_endpoint import parse_token_response
 from desktop_auth.session import TokenSet
 
@@ -17,8 +18,12 @@ def password_grant(
     username: str,
     password: str,
     scope: str,
+    clock: ServerClock | None = None,
 ) -> TokenSet:
-    """Tokens for these credentials; CredentialsError when they are wrong."""
+    """Tokens for these credentials; CredentialsError when they are wrong.
+
+    ``clock`` measures the server's clock from the answer.
+    """
     response = http.post_form(
         token_endpoint,
         {
@@ -30,6 +35,8 @@ def password_grant(
         },
     )
     if response.ok:
+        if clock is not None:
+            clock.observe(response)
         return parse_token_response(response, scope)
     code = error_code(response)
     if code == "invalid_grant" and response.status != 429:

@@ -1,7 +1,8 @@
 """Signed tokens checked against the server's JWKS (OpenID Connect Core §3.1.3.7, RFC 7519).
 
 Only asymmetric signatures are accepted: a desktop app is a public client, so an HMAC key
-would be one it cannot keep secret, and ``alg: none`` is no signature at all.
+would be one it cannot keep secret, and ``alg: none`` is no signature at all. Token times are
+checked against the server's clock as its Date headers show it (see ``server_clock``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import json
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from desktop_auth.errors import DesktopAuthError, ProtocolError, ServerError
 from desktop_auth.oidc.http import HttpClient
+from desktop_auth.oidc.server_clock import ClockSkewError, ServerClock
 
 if TYPE_CHECKING:  # joserfc is imported when the first token is checked, not at start-up.
     from joserfc.jwk import Key
@@ -135,15 +136,25 @@ def _candidates(keys: Sequence[Key], kid: str | None, alg: str) -> list[Key]:
 
 
 class TokenValidator:
-    """Checks the ID tokens (and JWT access tokens) of one issuer for one client."""
+    """Checks the ID tokens (and JWT access tokens) of one issuer for one client.
+
+    ``clock`` is the issuer's clock as its token endpoint shows it; without one, or before it
+    has measured anything, times are checked against this computer's clock.
+    """
 
     def __init__(
-        self, jwks: JWKSCache, issuer: str, client_id: str, leeway: int = LEEWAY_SECONDS
+        self,
+        jwks: JWKSCache,
+        issuer: str,
+        client_id: str,
+        leeway: int = LEEWAY_SECONDS,
+        clock: ServerClock | None = None,
     ) -> None:
         self._jwks = jwks
         self._issuer = issuer
         self._client_id = client_id
         self._leeway = leeway
+        self._clock = clock or ServerClock()
 
     def _verified_claims(self, token: str, what: str, refetch: bool) -> Claims:
         """Claims of a token whose signature checks with a published key; ProtocolError if not."""
@@ -179,12 +190,19 @@ class TokenValidator:
             return dict(decoded.claims)
         raise ProtocolError(f"The server's {what} has an invalid signature.")
 
-    def _check_times(self, claims: Claims, what: str, now: float) -> None:
+    def _time_problem(self, claims: Claims, what: str, now: float, server_time: bool) -> str | None:
+        """Why the token's times are wrong at ``now`` (with the leeway); None if they are not.
+
+        ``server_time``: ``now`` is the server's clock as measured, so the clocks are not to
+        blame.
+        """
         exp = claims.get("exp")
         if isinstance(exp, bool) or not isinstance(exp, int | float):
-            raise ProtocolError(f"The server's {what} has no expiry time (exp).")
+            return f"The server's {what} has no expiry time (exp)."
         if now > exp + self._leeway:
-            raise ProtocolError(
+            if server_time:
+                return f"The server's {what} has expired, even by the server's own clock."
+            return (
                 f"The server's {what} has expired. If you just signed in, check that this "
                 "computer's clock is right."
             )
@@ -193,10 +211,37 @@ class TokenValidator:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
             if value > now + self._leeway:
-                raise ProtocolError(
+                if server_time:
+                    return (
+                        f"The server's {what} is dated in the future ({name}), even by the "
+                        "server's own clock."
+                    )
+                return (
                     f"The server's {what} is dated in the future ({name}). Check that this "
                     "computer's clock is right."
                 )
+        return None
+
+    def _check_times(self, claims: Claims, what: str, now: float | None) -> None:
+        """ProtocolError unless the token is valid now on the server's clock, as measured.
+
+        ``now`` (this computer's clock, for tests) replaces the measured clock. When the
+        clocks differ by more than is corrected for and only that difference makes the token
+        fail, ClockSkewError says so.
+        """
+        clock = self._clock
+        if now is not None or not clock.measured:
+            problem = self._time_problem(claims, what, clock.now() if now is None else now, False)
+        elif clock.beyond_correction:
+            problem = self._time_problem(claims, what, clock.now(), False)
+            if problem is not None and not self._time_problem(
+                claims, what, clock.server_now(), True
+            ):
+                raise ClockSkewError(clock.offset, clock.host)
+        else:
+            problem = self._time_problem(claims, what, clock.now(), True)
+        if problem is not None:
+            raise ProtocolError(problem)
 
     def validate_id_token(
         self,
@@ -209,7 +254,8 @@ class TokenValidator:
         """The claims of a valid ID token; ProtocolError saying what is wrong otherwise.
 
         ``nonce`` is the one sent with the sign-in, if any; ``subject`` the user the token
-        must be about (on refresh).
+        must be about (on refresh); ``now`` (seconds since the epoch) replaces the server's
+        clock as measured.
         """
         what = "ID token"
         claims = self._verified_claims(token, what, refetch=True)
@@ -227,7 +273,7 @@ class TokenValidator:
         authorized_party = claims.get("azp")
         if len(audiences) > 1 and authorized_party not in (None, self._client_id):
             raise ProtocolError(f"The server's {what} was issued to another client (azp).")
-        self._check_times(claims, what, time.time() if now is None else now)
+        self._check_times(claims, what, now)
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise ProtocolError(f"The server's {what} names no user (sub).")
@@ -253,7 +299,7 @@ class TokenValidator:
             claims = self._verified_claims(token, what, refetch=False)
             if claims.get("iss") != self._issuer:
                 raise ProtocolError(f"The {what} is from another issuer.")
-            self._check_times(claims, what, time.time() if now is None else now)
+            self._check_times(claims, what, now)
         except ProtocolError as exc:
             log.debug("not reading claims from the access token: %s", exc.message)
             return None
