@@ -94,7 +94,12 @@ class DesktopApp(QObject):
         self.issuer: str | None = options.issuer
 
         self.events = AuthEvents(self)
-        self.controller = AuthController(self._make_client, self.events, parent=self)
+        self.controller = AuthController(
+            self._make_client,
+            self.events,
+            parent=self,
+            on_renewed_in_worker=self._keep_renewed_token,
+        )
         self.gate = PermissionGate(self)
         # Emitted by the recorder's worker after each entry; delivered queued to the viewer.
         self.recorder = ActivityRecorder.open(self.data_dir, on_appended=self.log_appended.emit)
@@ -131,9 +136,9 @@ class DesktopApp(QObject):
         events.login_failed.connect(self._on_login_failed)
         events.logged_out.connect(self._on_logged_out)
         events.session_refreshed.connect(self.workspace.show_session)
-        events.session_refreshed.connect(self._on_session_refreshed)
         # Unlocking after an expiry signs in again: the new refresh token replaces the dead one.
-        events.unlocked.connect(self._on_session_refreshed)
+        # (A renewal's rotated token is kept from its worker: _keep_renewed_token.)
+        events.unlocked.connect(self._on_unlocked_keep_token)
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)
@@ -408,9 +413,21 @@ class DesktopApp(QObject):
             self._forget_token(session.username)  # unticked: no session of theirs is kept
         self._show_remembered_accounts()
 
+    def _keep_renewed_token(self, session: Session) -> None:
+        """In the renewal's worker: rotation, the new refresh token replaces the kept one
+        (TokenStore.save is atomic). Done there, not on ``session_refreshed``, so a renewal
+        that ends while the app quits still leaves a live token in the keyring."""
+        store = self.token_store
+        tokens = session.tokens
+        if self._kept_username != session.username or store is None or tokens is None:
+            return
+        if tokens.refresh_token is not None:
+            self.keyring_queue.submit(
+                self._save_token, store, session.username, tokens.refresh_token
+            )
+
     @pyqtSlot(Session)
-    def _on_session_refreshed(self, session: Session) -> None:
-        # Rotation: the new refresh token replaces the kept one (TokenStore.save is atomic).
+    def _on_unlocked_keep_token(self, session: Session) -> None:
         if self._kept_username == session.username and session.tokens is not None:
             self._keep_token(session.username, session.tokens.refresh_token)
 

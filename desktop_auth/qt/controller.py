@@ -138,9 +138,17 @@ class AuthController(QObject):
         events: AuthEvents | None = None,
         pool: QThreadPool | None = None,
         parent: QObject | None = None,
+        on_renewed_in_worker: Callable[[Session], object] | None = None,
     ) -> None:
+        """``on_renewed_in_worker`` is called in the worker thread with each renewed session,
+        before the UI thread hears of it: a rotated refresh token kept there (the keyring)
+        is then kept even when the app quits while the renewal runs."""
         super().__init__(parent)
         self.setObjectName("authController")
+        self._on_renewed_in_worker = on_renewed_in_worker
+        # Set by shutdown(revoke=False): a renewal ending afterwards belongs to a session
+        # that outlives the app, so its tokens are not revoked.
+        self._keep_late_renewals = False
         self.events = events if events is not None else AuthEvents(self)
         self._client = _ClientHolder(client)
         self._pool = pool
@@ -328,16 +336,24 @@ class AuthController(QObject):
         self._refresh_timer.stop()
         self._refreshing = session
         self._run(
-            lambda: self._client.get().refresh(session),
+            self._refresh_blocking,
+            session,
             on_result=partial(self._refresh_returned, session),
             on_error=partial(self._refresh_errored, session),
         )
 
+    def _refresh_blocking(self, session: Session) -> Session:
+        renewed = self._client.get().refresh(session)
+        if self._on_renewed_in_worker is not None:
+            self._on_renewed_in_worker(renewed)
+        return renewed
+
     def _refresh_returned(self, old: Session, session: Session) -> None:
         if self._refreshing is old:
             self._refreshing = None
-        if self._session is not old:  # signed out or in again meanwhile
-            self._revoke(session)
+        if self._session is not old:  # signed out or in again meanwhile (or quitting)
+            if not self._keep_late_renewals:
+                self._revoke(session)
             return
         self._start(session)
         self.events.session_refreshed.emit(session)
@@ -401,6 +417,7 @@ class AuthController(QObject):
         ``revocation_failed``: nobody is left to read it. Returns the session that was ended,
         if any."""
         self._stop_refreshing()
+        self._keep_late_renewals = not revoke
         self._attempt += 1  # a sign-in still running is ignored (and revoked) when it ends
         self._signing_in = False
         session, self._session = self._session, None

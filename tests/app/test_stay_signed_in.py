@@ -353,3 +353,23 @@ def test_forgetting_an_account_removes_it_from_the_settings_and_its_kept_session
     saved = json.loads((tmp_path / "data" / "settings.json").read_text())
     assert saved["remembered_usernames"] == {}
     assert window.remembered_accounts == ()
+
+
+def test_quitting_while_a_renewal_runs_keeps_the_rotated_token_not_the_spent_one(
+    qtbot, server, make_app, secret_service
+):
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    spent = stored(secret_service, server.url, "alice")
+
+    app.controller.refresh()  # the renewal timer fires...
+    quit_app(app)  # ...and the user quits before its result reaches the window
+
+    kept = stored(secret_service, server.url, "alice")
+    assert kept is not None
+    assert kept != spent
+    again = make_app("--issuer", server.url, keyring_backend=secret_service, start=False)
+    with qtbot.waitSignal(again.events.login_succeeded, timeout=20_000) as signed_in:
+        again.start()
+    assert signed_in.args[0].username == "alice"
