@@ -162,8 +162,11 @@ def test_ctrl_l_locks_and_the_password_unlocks(qtbot, server, make_app, tmp_path
 
 def test_sign_out_returns_to_the_login_window_with_no_permissions(qtbot, server, make_app):
     app = make_app("--issuer", server.url)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000) as signed_in:
         sign_in_with_keyboard(qtbot, app, *ALICE)
+    tokens = signed_in.args[0].tokens
+    api = server.add_confidential_client()
+    assert server.introspect(tokens.refresh_token, api).json()["active"] is True
     qtbot.waitUntil(app.workspace.isActiveWindow)
 
     with qtbot.waitSignal(app.events.logged_out) as logged_out:
@@ -176,6 +179,10 @@ def test_sign_out_returns_to_the_login_window_with_no_permissions(qtbot, server,
     assert app.login_window.username.text() == "alice"
     assert app.login_window.password.text() == ""
     assert not app.login_window.username.isReadOnly()
+    # Revoked at the server (RFC 7009), as its introspection (RFC 7662) says.
+    assert QThreadPool.globalInstance().waitForDone(15_000)
+    assert server.introspect(tokens.refresh_token, api).json() == {"active": False}
+    assert server.introspect(tokens.access_token, api).json() == {"active": False}
 
 
 def test_the_next_start_remembers_the_username_and_focuses_the_password(

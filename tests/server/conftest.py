@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -136,6 +138,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+SECRET_LINE = re.compile(r"Client secret \(shown once, store it now\): (\S+)")
 SERVING = re.compile(r"serving (http://\S+)")
 
 
@@ -234,6 +237,19 @@ class LiveServer(ServerClient):
 
     def cli(self, *args: str) -> int:
         return server_cli(["--data-dir", str(self.data_dir), *args])
+
+    def add_confidential_client(self, client_id: str = "api") -> tuple[str, str]:
+        """Register a confidential client (a resource server); return (client_id, secret)."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert self.cli("client", "add", client_id, "--confidential") == 0
+        found = SECRET_LINE.search(out.getvalue())
+        assert found is not None
+        return client_id, found.group(1)
+
+    def introspect(self, token: str, auth: tuple[str, str]) -> requests.Response:
+        """RFC 7662 introspection of ``token`` by the confidential client ``auth``."""
+        return self.post("/introspect", data={"token": token}, auth=auth)
 
     def restart(self) -> None:
         """Stop serving, then serve the same data on the same port again (so the URL and the

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +16,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
 from tests.server.conftest import ALICE, BOB, NATIVE_CLIENT, LiveServer, pkce_pair
-
-SECRET_LINE = re.compile(r"Client secret \(shown once, store it now\): (\S+)")
 
 
 def jwks(server: LiveServer) -> KeySet:
@@ -67,24 +64,9 @@ def sign_in_with_nonce(server: LiveServer, nonce: str) -> dict[str, Any]:
     return result
 
 
-def add_confidential_client(
-    server: LiveServer, capsys: pytest.CaptureFixture[str], client_id: str = "api"
-) -> tuple[str, str]:
-    """Register a confidential client (a resource server); return (client_id, secret)."""
-    capsys.readouterr()
-    assert server.cli("client", "add", client_id, "--confidential") == 0
-    found = SECRET_LINE.search(capsys.readouterr().out)
-    assert found is not None
-    return client_id, found.group(1)
-
-
 @pytest.fixture
 def api_client(server: LiveServer, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
-    return add_confidential_client(server, capsys)
-
-
-def introspect(server: LiveServer, token: str, auth: tuple[str, str]) -> requests.Response:
-    return server.post("/introspect", data={"token": token}, auth=auth)
+    return server.add_confidential_client()
 
 
 # -- the access token -----------------------------------------------------------------------
@@ -307,7 +289,7 @@ def test_disabling_a_user_ends_their_tokens(
     assert server.cli("user", "disable", "bob") == 0
     assert userinfo(server, tokens["access_token"]).status_code == 401
     assert server.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
-    assert introspect(server, tokens["access_token"], api_client).json() == {"active": False}
+    assert server.introspect(tokens["access_token"], api_client).json() == {"active": False}
 
 
 # -- RFC 7009 revocation --------------------------------------------------------------------
@@ -382,7 +364,7 @@ def test_introspection_of_an_active_access_token(
     server: LiveServer, api_client: tuple[str, str]
 ) -> None:
     tokens = server.sign_in(*ALICE)
-    response = introspect(server, tokens["access_token"], api_client)
+    response = server.introspect(tokens["access_token"], api_client)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["active"] is True
@@ -397,7 +379,7 @@ def test_introspection_of_an_active_refresh_token(
     server: LiveServer, api_client: tuple[str, str]
 ) -> None:
     tokens = server.sign_in(*ALICE)
-    body = introspect(server, tokens["refresh_token"], api_client).json()
+    body = server.introspect(tokens["refresh_token"], api_client).json()
     assert body["active"] is True
     assert body["username"] == "alice"
     assert body["client_id"] == NATIVE_CLIENT
@@ -420,8 +402,8 @@ def test_revoked_token_introspects_inactive(
 ) -> None:
     tokens = server.sign_in(*ALICE)
     revoke(server, tokens["refresh_token"])
-    assert introspect(server, tokens["access_token"], api_client).json() == {"active": False}
-    assert introspect(server, tokens["refresh_token"], api_client).json() == {"active": False}
+    assert server.introspect(tokens["access_token"], api_client).json() == {"active": False}
+    assert server.introspect(tokens["refresh_token"], api_client).json() == {"active": False}
 
 
 def test_spent_refresh_token_introspects_inactive(
@@ -429,7 +411,7 @@ def test_spent_refresh_token_introspects_inactive(
 ) -> None:
     tokens = server.sign_in(*ALICE)
     server.refresh(tokens["refresh_token"])
-    assert introspect(server, tokens["refresh_token"], api_client).json() == {"active": False}
+    assert server.introspect(tokens["refresh_token"], api_client).json() == {"active": False}
 
 
 def test_expired_access_token_introspects_inactive(
@@ -437,18 +419,18 @@ def test_expired_access_token_introspects_inactive(
 ) -> None:
     server = start_server(access_token_lifetime=1)
     server.add_user(*BOB)
-    api = add_confidential_client(server, capsys)
+    api = server.add_confidential_client()
     tokens = server.sign_in(*BOB)
-    assert introspect(server, tokens["access_token"], api).json()["active"] is True
+    assert server.introspect(tokens["access_token"], api).json()["active"] is True
     time.sleep(1.5)
-    body = introspect(server, tokens["access_token"], api).json()
+    body = server.introspect(tokens["access_token"], api).json()
     assert body == {"active": False}
 
 
 def test_garbage_token_introspects_inactive(
     server: LiveServer, api_client: tuple[str, str]
 ) -> None:
-    assert introspect(server, "garbage", api_client).json() == {"active": False}
+    assert server.introspect("garbage", api_client).json() == {"active": False}
 
 
 def test_public_client_may_not_introspect(server: LiveServer) -> None:
@@ -465,7 +447,7 @@ def test_introspection_with_a_wrong_secret_is_invalid_client(
     server: LiveServer, api_client: tuple[str, str]
 ) -> None:
     tokens = server.sign_in(*ALICE)
-    response = introspect(server, tokens["access_token"], (api_client[0], "wrong-secret"))
+    response = server.introspect(tokens["access_token"], (api_client[0], "wrong-secret"))
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
