@@ -297,24 +297,30 @@ def test_the_login_window_switches_between_the_accounts_remembered_for_this_serv
     assert signed_in.args[0].username == "alice"
 
 
-@POPUP_WARNINGS
-def test_choosing_an_account_that_stays_signed_in_restores_it_without_a_password(
-    qtbot, server, make_app, secret_service, tmp_path
-):
+def kept_but_unrestored(qtbot, server, make_app, secret_service) -> DesktopApp:
+    """Alice stays signed in and quits; the next start cannot reach the (stopped) server, so
+    the app shows the login window with her kept session still in the keyring."""
     app = make_app("--issuer", server.url, keyring_backend=secret_service)
     with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
         sign_in_staying(qtbot, app, *ALICE)
     quit_app(app)
-    server.served.stop()  # the next start cannot reach it: the kept session is not restored
-
+    server.served.stop()
     again = make_app("--issuer", server.url, keyring_backend=secret_service, start=False)
     with qtbot.waitSignal(again.events.login_failed, timeout=20_000) as failed:
         again.start()
     assert failed.args[0].kind == "network"
+    qtbot.waitUntil(lambda: again.login_window.remembered_accounts == ("alice",))
+    return again
+
+
+@POPUP_WARNINGS
+def test_choosing_an_account_that_stays_signed_in_restores_it_without_a_password(
+    qtbot, server, make_app, secret_service, tmp_path
+):
+    again = kept_but_unrestored(qtbot, server, make_app, secret_service)
     window = again.login_window
-    qtbot.waitUntil(lambda: window.message.startswith("Your saved session could not be restored"))
+    assert window.message.startswith("Your saved session could not be restored")
     assert stored(secret_service, server.url, "alice") is not None  # not refused: kept
-    qtbot.waitUntil(lambda: window.remembered_accounts == ("alice",))
     server.restart()
 
     with qtbot.waitSignal(again.events.login_succeeded, timeout=20_000) as signed_in:
@@ -331,16 +337,8 @@ def test_choosing_an_account_that_stays_signed_in_restores_it_without_a_password
 def test_forgetting_an_account_removes_it_from_the_settings_and_its_kept_session(
     qtbot, server, make_app, secret_service, tmp_path
 ):
-    app = make_app("--issuer", server.url, keyring_backend=secret_service)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
-        sign_in_staying(qtbot, app, *ALICE)
-    quit_app(app)
-    server.served.stop()
-    again = make_app("--issuer", server.url, keyring_backend=secret_service, start=False)
-    with qtbot.waitSignal(again.events.login_failed, timeout=20_000):
-        again.start()
+    again = kept_but_unrestored(qtbot, server, make_app, secret_service)
     window = again.login_window
-    qtbot.waitUntil(lambda: window.remembered_accounts == ("alice",))
 
     window.username.setFocus(Qt.ShortcutFocusReason)
     qtbot.waitUntil(lambda: focused() is window.username)
