@@ -12,6 +12,7 @@ from PyQt5.QtCore import QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMainWindow
 
 from desktop_auth.app.activity import ActivityRecorder
+from desktop_auth.app.diagnostics import diagnostic_report
 from desktop_auth.app.embedded import EmbeddedServer
 from desktop_auth.app.workspace import WorkspaceWindow
 from desktop_auth.errors import AuthFailure, DesktopAuthError
@@ -28,6 +29,7 @@ from desktop_auth.session import Session
 from desktop_auth.settings import load_settings, resolve_data_dir, save_settings
 
 if TYPE_CHECKING:
+    from desktop_auth.app.single_instance import SingleInstance
     from desktop_auth.oidc import OIDCClient
     from desktop_auth.secrets import TokenStore
 
@@ -63,15 +65,18 @@ class DesktopApp(QObject):
         policy: PermissionPolicy | None = None,
         parent: QObject | None = None,
         token_store: TokenStore | None = None,
+        single_instance: SingleInstance | None = None,
     ) -> None:
         """``token_store`` keeps "stay signed in" refresh tokens; None: the default keyring,
-        looked up in a worker at start-up."""
+        looked up in a worker at start-up. ``single_instance``: the claim on the data dir, whose
+        ``activation_requested`` (another start) raises the current window."""
         super().__init__(parent)
         self.setObjectName("desktopApp")
         self.options = options
         self.policy = policy if policy is not None else load_policy(options.permissions)
         self._shut_down = False
         self.token_store = token_store
+        self.single_instance = single_instance
         self._keyring_ok = False
         # Keyring calls may block (an unlock prompt, D-Bus): all run here, one at a time.
         self.keyring_queue = SerialQueue()
@@ -127,6 +132,11 @@ class DesktopApp(QObject):
         self._connect_signals()
 
     @property
+    def keyring_available(self) -> bool:
+        """Whether the start-up check found the keyring usable for "stay signed in"."""
+        return self._keyring_ok
+
+    @property
     def _settings_key(self) -> str:
         return self.options.issuer or EMBEDDED_SETTINGS_KEY
 
@@ -176,6 +186,9 @@ class DesktopApp(QObject):
         self.keyring_failed.connect(self._on_keyring_failed)
         self.login_window.account_chosen.connect(self._on_account_chosen)
         self.login_window.forget_account_requested.connect(self._on_forget_account)
+        self.workspace.diagnostics_requested.connect(self.copy_diagnostics)
+        if self.single_instance is not None:
+            self.single_instance.activation_requested.connect(self.activate)
 
     # Start and stop
 
@@ -381,6 +394,24 @@ class DesktopApp(QObject):
 
     # Slots
 
+    @pyqtSlot()
+    def activate(self) -> None:
+        """Another start for this data dir: show, un-minimize, raise and activate whichever
+        window is current (the workspace, else the login or lock window)."""
+        window = self.workspace if self.workspace.isVisible() else self.login_window
+        self._show(window)
+        log.info("another start for this data dir: raised %s", window.objectName())
+
+    @pyqtSlot()
+    def copy_diagnostics(self) -> None:
+        """Help -> Copy diagnostics: the report on the clipboard, and the user told so."""
+        QApplication.clipboard().setText(diagnostic_report(self))
+        log.info("diagnostics copied to the clipboard")
+        self.notifier.notify(
+            "Diagnostics copied",
+            "Paste them into your bug report; they hold no passwords or tokens.",
+        )
+
     def _show(self, window: QMainWindow) -> None:
         for other in (self.login_window, self.workspace):
             if other is not window:
@@ -433,6 +464,7 @@ class DesktopApp(QObject):
 
     @pyqtSlot(AuthFailure)
     def _on_login_failed(self, failure: AuthFailure) -> None:
+        log.info("sign-in failed (%s): %s", failure.kind, failure.message)
         # The login window shows the message itself; notify only a user who looks elsewhere.
         restoring, self._restoring = self._restoring, None
         if restoring is not None:

@@ -7,6 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_auth.diagnostics import DiagnosticLog
 
 APP_NAME = "desktop-auth"
 
@@ -54,15 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop app; returns the Qt event loop's exit code."""
     options = build_parser().parse_args(argv)
+    from desktop_auth.diagnostics import RedactSecrets
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     logging.getLogger("desktop_auth").setLevel(logging.INFO)
 
     # Qt is imported only once the command line is valid, so --help and usage errors stay fast.
     from PyQt5.QtWidgets import QApplication
 
     from desktop_auth.app.application import DesktopApp, load_policy
+    from desktop_auth.app.single_instance import ClaimResult, SingleInstance
     from desktop_auth.qt.style import apply_style
-    from desktop_auth.settings import DataDirError
+    from desktop_auth.settings import DataDirError, resolve_data_dir
 
     # Qt gets only the program name: every option is ours, and argparse has checked them.
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -74,12 +83,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return 2
     try:
-        desktop = DesktopApp(options, policy)
+        data_dir = resolve_data_dir(options.data_dir)
     except DataDirError as exc:
         print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
         return 1
-    desktop.start()
+    diagnostic_log = _start_diagnostic_log(data_dir)
+    # Before the windows are built: a second start only raises the first one's window.
+    instance = SingleInstance(data_dir)
     try:
-        return app.exec_()
+        claim = instance.claim()
+        if claim is ClaimResult.RAISED_RUNNING:
+            print(
+                f"{APP_NAME} is already running for {data_dir}; raised its window.", file=sys.stderr
+            )
+            return 0
+        if claim is ClaimResult.RUNNING_NOT_ANSWERING:
+            print(
+                f"{APP_NAME} is already running for {data_dir} but does not answer; "
+                "close it (or end its process) and start again.",
+                file=sys.stderr,
+            )
+            return 1
+        try:
+            desktop = DesktopApp(options, policy, single_instance=instance)
+        except DataDirError as exc:
+            print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
+            return 1
+        desktop.start()
+        try:
+            return app.exec_()
+        finally:
+            desktop.shutdown()
     finally:
-        desktop.shutdown()
+        instance.close()
+        if diagnostic_log is not None:
+            diagnostic_log.close()
+
+
+def _start_diagnostic_log(data_dir: Path) -> DiagnosticLog | None:
+    """The diagnostic log for bug reports; the app runs without one if it cannot be written."""
+    from desktop_auth.diagnostics import start_diagnostic_log
+
+    try:
+        return start_diagnostic_log(data_dir)
+    except OSError as exc:
+        logging.getLogger(__name__).warning(
+            "no diagnostic log in %s: %s", data_dir, exc.strerror or exc
+        )
+        return None

@@ -94,12 +94,13 @@ class WorkspaceWindow(QMainWindow):
 
     Object names: workspace, documentsPage, documentsTable, documentEditor, editActions (toolbar),
     newDocument / editDocument / deleteDocument (actions), reportsPage, adminPage,
-    activityPage, lockAction, signOutAction, quitAction.
+    activityPage, lockAction, signOutAction, quitAction, helpMenu, copyDiagnosticsAction.
     """
 
     lock_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
     quit_requested = pyqtSignal()
+    diagnostics_requested = pyqtSignal()  # Help -> Copy diagnostics
 
     def __init__(
         self,
@@ -148,6 +149,11 @@ class WorkspaceWindow(QMainWindow):
         edit_menu = self.menuBar().addMenu("&Edit")
         for action in self.edit_actions:
             edit_menu.addAction(action)
+        self.copy_diagnostics_action = QAction("Copy &diagnostics", self)
+        self.copy_diagnostics_action.setObjectName("copyDiagnosticsAction")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self.copy_diagnostics_action)
 
         self.toolbar = QToolBar("Edit")
         self.toolbar.setObjectName("editActions")
@@ -253,6 +259,7 @@ class WorkspaceWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_requested)
         self.sign_out_action.triggered.connect(self.sign_out_requested)
         self.quit_action.triggered.connect(self.quit_requested)
+        self.copy_diagnostics_action.triggered.connect(self.diagnostics_requested)
 
     @property
     def status_message(self) -> str:
