@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,20 @@ from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.workers import SerialQueue, connect_in_background, run_in_background
 from desktop_auth.session import Session
-from desktop_auth.settings import load_settings, resolve_data_dir, save_settings
+from desktop_auth.settings import (
+    FROM_COMMAND_LINE,
+    Settings,
+    SettingsEdit,
+    choose_connection,
+    load_settings,
+    resolve_data_dir,
+    save_settings,
+)
 
 if TYPE_CHECKING:
     from desktop_auth.app.single_instance import SingleInstance
     from desktop_auth.oidc import OIDCClient
+    from desktop_auth.qt.settings_dialog import SettingsDialog
     from desktop_auth.secrets import TokenStore
 
 log = logging.getLogger(__name__)
@@ -94,9 +104,21 @@ class DesktopApp(QObject):
         self.settings = loaded.settings
         if loaded.warning:
             self._early_messages.append(loaded.warning)
+        # Writes of settings.json, from workers and the settings dialog, one at a time; each
+        # writes self.settings as it is then, so the last write has the latest settings.
+        self._settings_write_lock = threading.Lock()
+        self.settings_dialog: SettingsDialog | None = None
 
-        self.embedded = None if options.issuer else EmbeddedServer(self.data_dir)
-        self.issuer: str | None = options.issuer
+        # Command line > settings > the embedded demo server, chosen once: a server changed
+        # in the settings is used from the next start (the dialog says so).
+        self.connection = choose_connection(
+            self.settings,
+            issuer=options.issuer,
+            client_id=options.client_id,
+            ca_bundle=options.ca_bundle,
+        )
+        self.embedded = None if self.connection.issuer else EmbeddedServer(self.data_dir)
+        self.issuer: str | None = self.connection.issuer
 
         self.events = AuthEvents(self)
         self.controller = AuthController(
@@ -118,7 +140,7 @@ class DesktopApp(QObject):
             self.login_window.set_demo_accounts(self.embedded.accounts)
             self.login_window.set_issuer("Starting the demo server\N{HORIZONTAL ELLIPSIS}")
         else:
-            self.login_window.set_issuer(f"Identity server: {options.issuer}")
+            self.login_window.set_issuer(f"Identity server: {self.connection.issuer}")
         self.log_viewer = (
             ActivityLogViewer(self.recorder.activity_log)
             if self.recorder.activity_log is not None
@@ -126,6 +148,7 @@ class DesktopApp(QObject):
         )
         self.workspace = WorkspaceWindow(self.gate, self.log_viewer)
         self.notifier = Notifier(self.login_window, parent=self)
+        self.notifier.set_enabled(self.settings.notifications)
         self.idle_watcher = IdleWatcher(self.settings.idle_lock_minutes * 60, parent=self)
         self._kept_accounts: frozenset[str] = frozenset()
         self._show_remembered_accounts()
@@ -138,7 +161,7 @@ class DesktopApp(QObject):
 
     @property
     def _settings_key(self) -> str:
-        return self.options.issuer or EMBEDDED_SETTINGS_KEY
+        return self.connection.issuer or EMBEDDED_SETTINGS_KEY
 
     def _connect_signals(self) -> None:
         events = self.events
@@ -179,6 +202,8 @@ class DesktopApp(QObject):
         self.workspace.sign_out_requested.connect(self.controller.sign_out)
         self.workspace.quit_requested.connect(self.quit)
         self.login_window.quit_requested.connect(self.quit)
+        self.workspace.settings_requested.connect(self.open_settings)
+        self.login_window.settings_requested.connect(self.open_settings)
         self.log_appended.connect(self._on_log_appended)
         self.keyring_checked.connect(self._on_keyring_checked)
         self.stored_session_found.connect(self._on_stored_session_found)
@@ -326,7 +351,7 @@ class DesktopApp(QObject):
     def _on_forget_account(self, username: str) -> None:
         """Forget a remembered account: no longer offered, and its kept session deleted."""
         self.settings = self.settings.forget_username(self._settings_key, username)
-        run_in_background(save_settings, self.data_dir, self.settings)
+        run_in_background(self._write_settings)
         if username in self._kept_accounts:
             self._forget_token(username)
         self._show_remembered_accounts()
@@ -340,11 +365,11 @@ class DesktopApp(QObject):
         """Build the protocol client (in a worker: it may wait for the embedded server)."""
         from desktop_auth.oidc import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
 
-        issuer = self.options.issuer or self._embedded_url()
+        issuer = self.connection.issuer or self._embedded_url()
         config = ClientConfig(
             issuer=issuer,
-            client_id=self.options.client_id or DEFAULT_CLIENT_ID,
-            ca_bundle=self.options.ca_bundle,
+            client_id=self.connection.client_id or DEFAULT_CLIENT_ID,
+            ca_bundle=self.connection.ca_bundle,
             allow_password_grant=bool(
                 self.options.allow_password_grant or self.settings.allow_password_grant
             ),
@@ -373,6 +398,7 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def quit(self) -> None:
         """Close the windows; closing the last one ends the event loop."""
+        self._close_settings()
         self.workspace.close()
         self.login_window.close()
 
@@ -391,6 +417,82 @@ class DesktopApp(QObject):
             self.embedded.stop()
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
         self.recorder.close()
+
+    # Settings
+
+    @pyqtSlot()
+    def open_settings(self) -> None:
+        """Show the settings dialog over the window in front (Ctrl+, or "Settings…").
+
+        Not while locked: the lock screen is for the locked user's password, and whoever
+        stands at it must not change the identity server (to one that collects passwords)
+        or the idle lock."""
+        if self.controller.is_locked or self._shut_down:
+            return
+        if self.settings_dialog is not None:
+            self.settings_dialog.activateWindow()
+            return
+        # Imported on first use: the dialog brings the doctor's protocol code with it.
+        from desktop_auth.qt.settings_dialog import SettingsDialog
+
+        host = self.workspace if self.workspace.isVisible() else self.login_window
+        dialog = SettingsDialog(
+            self.settings,
+            self._save_settings_edit,
+            allow_password_grant=bool(
+                self.options.allow_password_grant or self.settings.allow_password_grant
+            ),
+            connection_note=self._connection_note(),
+            parent=host,
+        )
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.finished.connect(self._on_settings_closed)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _connection_note(self) -> str:
+        note = (
+            "A changed issuer, client id or CA bundle is used from the next start of "
+            "desktop-auth; the idle lock and notifications change at once."
+        )
+        if self.connection.source == FROM_COMMAND_LINE:
+            note += (
+                f" This run uses --issuer {self.connection.issuer} from the command line, "
+                "which overrides these three settings."
+            )
+        return note
+
+    def _save_settings_edit(self, edit: SettingsEdit) -> Settings:
+        """The settings dialog's Save: check, write atomically, then apply; on any failure
+        (raised to the dialog) the settings in force and on disk stay as they were."""
+        settings = self.settings.edited(edit)  # InvalidSettingsError names the bad values
+        with self._settings_write_lock:
+            save_settings(self.data_dir, settings)
+            self.settings = settings
+        self.notifier.set_enabled(settings.notifications)
+        self.idle_watcher.set_timeout(settings.idle_lock_minutes * 60)
+        signed_in = self.controller.session is not None and not self.controller.is_locked
+        if signed_in and not self.idle_watcher.watching:
+            self.idle_watcher.start()  # was "Never": watch from now
+        return settings
+
+    def _write_settings(self) -> None:
+        """In a worker: write the settings in force (a later change has its own write)."""
+        with self._settings_write_lock:
+            save_settings(self.data_dir, self.settings)
+
+    @pyqtSlot(int)
+    def _on_settings_closed(self, result: int) -> None:
+        self.settings_dialog = None
+        # Back to the window behind it (window managers do this; not every platform does).
+        host = self.workspace if self.workspace.isVisible() else self.login_window
+        if host.isVisible():
+            host.activateWindow()
+
+    def _close_settings(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()
 
     # Slots
 
@@ -431,7 +533,7 @@ class DesktopApp(QObject):
         self._show(self.workspace)
         self.notifier.notify("Signed in", f"Welcome, {session.display_name or session.username}.")
         self.settings = self.settings.remember_login(self._settings_key, session.username)
-        run_in_background(save_settings, self.data_dir, self.settings)
+        run_in_background(self._write_settings)
         self.idle_watcher.start()
         restored, self._restoring = self._restoring == session.username, None
         if restored:
@@ -513,6 +615,7 @@ class DesktopApp(QObject):
         reason, self._lock_reason = self._lock_reason, "user"
         self.recorder.queue.submit(self.recorder.locked, reason)
         self.idle_watcher.stop()
+        self._close_settings()  # unsaved: the lock screen offers no settings (see open_settings)
         # Hidden and disabled, the workspace takes no keys, shortcuts or clicks, and screen
         # readers see it as invisible and unavailable; its state is kept for the unlock.
         self.workspace.setEnabled(False)

@@ -94,12 +94,14 @@ class WorkspaceWindow(QMainWindow):
 
     Object names: workspace, documentsPage, documentsTable, documentEditor, editActions (toolbar),
     newDocument / editDocument / deleteDocument (actions), reportsPage, adminPage,
-    activityPage, lockAction, signOutAction, quitAction, helpMenu, copyDiagnosticsAction.
+    activityPage, lockAction, signOutAction, quitAction, helpMenu, copyDiagnosticsAction,
+    settingsAction (Session -> Settings…, Ctrl+,).
     """
 
     lock_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
     quit_requested = pyqtSignal()
+    settings_requested = pyqtSignal()  # Session -> Settings… (Ctrl+,)
     diagnostics_requested = pyqtSignal()  # Help -> Copy diagnostics
 
     def __init__(
@@ -129,6 +131,10 @@ class WorkspaceWindow(QMainWindow):
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setObjectName("quitAction")
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.settings_action = QAction("Se&ttings\N{HORIZONTAL ELLIPSIS}", self)
+        self.settings_action.setObjectName("settingsAction")
+        # Not QKeySequence.Preferences: it is empty on most Linux desktops.
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
 
         self.new_action = QAction("&New document", self)
         self.new_action.setObjectName("newDocument")
@@ -144,6 +150,8 @@ class WorkspaceWindow(QMainWindow):
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.lock_action)
         session_menu.addAction(self.sign_out_action)
+        session_menu.addSeparator()
+        session_menu.addAction(self.settings_action)
         session_menu.addSeparator()
         session_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -259,6 +267,7 @@ class WorkspaceWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_requested)
         self.sign_out_action.triggered.connect(self.sign_out_requested)
         self.quit_action.triggered.connect(self.quit_requested)
+        self.settings_action.triggered.connect(self.settings_requested)
         self.copy_diagnostics_action.triggered.connect(self.diagnostics_requested)
 
     @property

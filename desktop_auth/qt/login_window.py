@@ -120,7 +120,9 @@ class LoginWindow(QMainWindow):
     staySignedIn, signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner,
     issuerLabel, switchUserButton (lock screen only), rememberedAccountsButton (the arrow at
     the end of the username field, shown when accounts are remembered), rememberedAccountsList
-    (the pop-up list of them, a top-level window while open).
+    (the pop-up list of them, a top-level window while open), settingsButton ("Settings…",
+    Alt+T or Ctrl+,; not a Tab stop, so the Tab cycle stays the form's; not on the lock
+    screen, where ``settings_requested`` is not emitted either).
     Tab order username, password, show password, stay signed in, sign in; Enter submits from
     any of them, Esc cancels a sign-in in progress. The accounts button is not a Tab stop:
     Down or Alt+Down in the username field opens the same list, and a stop between the
@@ -135,6 +137,7 @@ class LoginWindow(QMainWindow):
     quit_requested = pyqtSignal()  # Ctrl+Q; the application decides what quitting means
     account_chosen = pyqtSignal(str)  # a remembered account was picked from the list
     forget_account_requested = pyqtSignal(str)  # Delete on a remembered account in the list
+    settings_requested = pyqtSignal()  # Ctrl+, or "Settings…"; never while locked
 
     def __init__(
         self,
@@ -244,6 +247,14 @@ class LoginWindow(QMainWindow):
         self.switch_user_button.setAutoDefault(False)
         self.switch_user_button.hide()  # only on the lock screen
 
+        # "Se&ttings": Alt+S, U, P, W, G and A are taken.
+        self.settings_button = QPushButton("Se&ttings\N{HORIZONTAL ELLIPSIS}")
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setAutoDefault(False)
+        self.settings_button.setFocusPolicy(Qt.NoFocus)
+        self.settings_button.setFlat(True)
+        self.settings_button.setToolTip("Identity server, idle lock and notifications (Ctrl+,)")
+
         card = QFrame()
         card.setObjectName("card")
         form = QVBoxLayout(card)
@@ -270,7 +281,8 @@ class LoginWindow(QMainWindow):
         column = QVBoxLayout()
         column.addStretch(1)
         column.addWidget(card)
-        column.addSpacing(12)
+        column.addWidget(self.settings_button, 0, Qt.AlignRight)
+        column.addSpacing(4)
         column.addWidget(self.demo_banner)
         column.addStretch(1)
         row = QHBoxLayout()
@@ -297,6 +309,7 @@ class LoginWindow(QMainWindow):
         ]
         self._cancel_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), self)
         self._quit_shortcut = QShortcut(QKeySequence("Ctrl+Q"), self)
+        self._settings_shortcut = QShortcut(QKeySequence("Ctrl+,"), self)
 
     def _build_remembered_accounts(self) -> None:
         """The remembered accounts: a button at the end of the username field and its list."""
@@ -342,6 +355,8 @@ class LoginWindow(QMainWindow):
             shortcut.activated.connect(self.submit)
         self._cancel_shortcut.activated.connect(self.cancel)
         self._quit_shortcut.activated.connect(self.quit_requested)
+        self._settings_shortcut.activated.connect(self.request_settings)
+        self.settings_button.clicked.connect(self.request_settings)
         self.sign_in_button.clicked.connect(self.submit)
         self.switch_user_button.clicked.connect(self._on_switch_user)
         self.show_password.toggled.connect(self._on_show_password_toggled)
@@ -483,6 +498,12 @@ class LoginWindow(QMainWindow):
         self.sign_in_requested.emit(username, self.password.text())
 
     @pyqtSlot()
+    def request_settings(self) -> None:
+        """Ctrl+, or "Settings…": ask for the settings, unless this is the lock screen."""
+        if not self.controller.is_locked:
+            self.settings_requested.emit()
+
+    @pyqtSlot()
     def cancel(self) -> None:
         """Esc: cancel a sign-in in progress."""
         if self._busy:
@@ -524,6 +545,7 @@ class LoginWindow(QMainWindow):
             self.username.setText(self._locked_user)
         self._set_username_read_only(True)
         self.switch_user_button.show()
+        self.settings_button.hide()
         self.password.clear()
         self.show_message(f"Enter the password of {self._locked_user} to unlock.", kind="info")
         self.password.setFocus(Qt.OtherFocusReason)
@@ -541,6 +563,7 @@ class LoginWindow(QMainWindow):
         self.heading.setText("Sign in")
         self._set_username_read_only(False)
         self.switch_user_button.hide()
+        self.settings_button.show()
 
     def _set_username_read_only(self, read_only: bool) -> None:
         self.username.setReadOnly(read_only)

@@ -81,7 +81,8 @@ class Notifier(QObject):
     """Tells the user about sign-in, failure, sign-out and expiry without interrupting them.
 
     With a system tray the message is a tray balloon; otherwise it is a ``Notice`` (object
-    name "notice") in ``host``, the window the app shows at the moment.
+    name "notice") in ``host``, the window the app shows at the moment. ``enabled`` False
+    (the user turned notifications off) drops messages instead, logging them.
     """
 
     def __init__(
@@ -94,6 +95,7 @@ class Notifier(QObject):
         self.setObjectName("notifier")
         self._host = host
         self._notices: dict[int, Notice] = {}
+        self._enabled = True
         if use_tray is None:
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self._tray: QSystemTrayIcon | None = None
@@ -106,6 +108,17 @@ class Notifier(QObject):
     def uses_tray(self) -> bool:
         return self._tray is not None
 
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Turn notifications on or off; off also hides a notice on screen now."""
+        self._enabled = enabled
+        if not enabled:
+            for notice in self._notices.values():
+                notice.hide()
+
     def set_host(self, host: QWidget | None) -> None:
         """The window in which notices appear when there is no tray."""
         self._host = host
@@ -115,6 +128,9 @@ class Notifier(QObject):
 
     @pyqtSlot(str, str)
     def notify(self, title: str, message: str = "", timeout_ms: int = NOTICE_MS) -> None:
+        if not self._enabled:
+            log.info("notification not shown (turned off): %s", title)
+            return
         if self._tray is not None:
             self._tray.showMessage(title, message, QSystemTrayIcon.Information, timeout_ms)
             return

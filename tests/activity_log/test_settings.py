@@ -10,13 +10,20 @@ import pytest
 
 from desktop_auth.settings import (
     DATA_DIR_ENV,
+    EMBEDDED_SERVER,
+    FROM_COMMAND_LINE,
+    FROM_SETTINGS,
     DataDirError,
+    InvalidSettingsError,
     Settings,
+    SettingsEdit,
+    choose_connection,
     load_settings,
     locate_data_dir,
     resolve_data_dir,
     save_settings,
 )
+from tests.client.conftest import make_tls_files
 
 
 def mode(path: Path) -> int:
@@ -137,6 +144,9 @@ def test_settings_survive_a_round_trip_in_a_private_file(tmp_path):
         "notifications": False,
         "allow_password_grant": False,
         "idle_lock_minutes": 15,
+        "issuer": None,
+        "client_id": None,
+        "ca_bundle": None,
     }
 
 
@@ -221,3 +231,216 @@ def test_a_bad_idle_lock_value_says_which_values_are_allowed(tmp_path):
 
     assert loaded.warning is not None
     assert "idle_lock_minutes must be a number of minutes from 0 (never) to 1440" in loaded.warning
+
+
+# --- the settings dialog's values: issuer, client id, CA bundle ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca_pem(tmp_path_factory) -> Path:
+    """A PEM file holding one CA certificate."""
+    return make_tls_files(tmp_path_factory.mktemp("tls")).ca
+
+
+def edit(**values) -> SettingsEdit:
+    return SettingsEdit(**values)
+
+
+def test_blank_connection_values_mean_not_set():
+    settings = Settings(issuer="https://old.example.com").edited(edit())
+
+    assert (settings.issuer, settings.client_id, settings.ca_bundle) == (None, None, None)
+
+
+def test_an_edit_keeps_what_the_dialog_does_not_show():
+    before = Settings(allow_password_grant=True).remember_login("https://id.example.com", "alice")
+
+    after = before.edited(edit(issuer="https://id.example.com", idle_lock_minutes=5))
+
+    assert after.remembered_usernames == before.remembered_usernames
+    assert after.allow_password_grant is True
+    assert after.idle_lock_minutes == 5
+
+
+def test_good_values_are_normalised(ca_pem, monkeypatch):
+    monkeypatch.chdir(ca_pem.parent)
+
+    settings = Settings().edited(
+        edit(
+            issuer="  https://id.example.com/realms/staff/ ",
+            client_id=" my-app ",
+            ca_bundle=ca_pem.name,
+            idle_lock_minutes=0.5,
+            notifications=False,
+        )
+    )
+
+    assert settings.issuer == "https://id.example.com/realms/staff"
+    assert settings.client_id == "my-app"
+    assert settings.ca_bundle == str(ca_pem)  # absolute: the app may start elsewhere
+    assert settings.idle_lock_minutes == 0.5
+    assert settings.notifications is False
+
+
+@pytest.mark.parametrize("issuer", ["http://127.0.0.1:8765", "http://localhost:1/", "http://[::1]"])
+def test_plain_http_is_allowed_to_this_computer_only(issuer):
+    assert Settings().edited(edit(issuer=issuer)).issuer == issuer.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("issuer", "message"),
+    [
+        ("ftp://id.example.com", "must be an https:// URL"),
+        ("http://example.com", "Refusing plain http:// for example.com"),
+        ("not a url", "must not contain spaces"),
+        ("id.example.com", "must be an https:// URL"),
+        ("https://", "must be an https:// URL"),
+        ("https://id.example.com?realm=x", "must not have a query"),
+        ("https://id.example.com:port", "invalid port"),
+    ],
+)
+def test_a_bad_issuer_is_refused_saying_why(issuer, message):
+    with pytest.raises(InvalidSettingsError) as caught:
+        Settings().edited(edit(issuer=issuer))
+
+    assert list(caught.value.errors) == ["issuer"]
+    assert message in caught.value.errors["issuer"]
+
+
+@pytest.mark.parametrize(
+    ("client_id", "message"),
+    [
+        ("x" * 256, "at most 255 characters"),
+        ("caf\N{LATIN SMALL LETTER E WITH ACUTE}", "printable ASCII"),
+        ("a\tb", "printable ASCII"),
+    ],
+)
+def test_a_bad_client_id_is_refused_saying_why(client_id, message):
+    with pytest.raises(InvalidSettingsError) as caught:
+        Settings().edited(edit(client_id=client_id))
+
+    assert message in caught.value.errors["client_id"]
+
+
+def test_a_client_id_of_255_printable_characters_is_fine():
+    assert Settings().edited(edit(client_id="a b~" * 63 + "xyz")).client_id is not None
+
+
+def test_a_ca_bundle_must_be_a_readable_file_with_a_pem_certificate(tmp_path, ca_pem):
+    not_pem = tmp_path / "notes.txt"
+    not_pem.write_text("hello\n")
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    cases = {
+        str(tmp_path / "missing.pem"): "There is no file",
+        str(tmp_path): "is a folder",
+        str(not_pem): "holds no PEM certificate",
+        str(broken): "cannot be used",
+    }
+    for path, message in cases.items():
+        with pytest.raises(InvalidSettingsError) as caught:
+            Settings().edited(edit(ca_bundle=path))
+        assert message in caught.value.errors["ca_bundle"], path
+
+    # A bundle with comments and other blocks around the certificate is fine.
+    mixed = tmp_path / "mixed.pem"
+    mixed.write_text("# our CA\n" + ca_pem.read_text() + "-----BEGIN X-----\n-----END X-----\n")
+    assert Settings().edited(edit(ca_bundle=str(mixed))).ca_bundle == str(mixed)
+
+
+def test_every_bad_value_is_named_at_once_in_field_order(tmp_path):
+    with pytest.raises(InvalidSettingsError) as caught:
+        Settings().edited(
+            edit(
+                issuer="ftp://x",
+                client_id="\x00",
+                ca_bundle=str(tmp_path / "none.pem"),
+                idle_lock_minutes=-1,
+            )
+        )
+
+    assert list(caught.value.errors) == ["issuer", "client_id", "ca_bundle", "idle_lock_minutes"]
+
+
+def test_the_connection_settings_survive_a_round_trip(tmp_path, ca_pem):
+    settings = Settings().edited(
+        edit(issuer="https://id.example.com", client_id="my-app", ca_bundle=str(ca_pem))
+    )
+
+    save_settings(tmp_path, settings)
+
+    assert load_settings(tmp_path).settings == settings
+    document = json.loads((tmp_path / "settings.json").read_text())
+    assert document["issuer"] == "https://id.example.com"
+    assert document["client_id"] == "my-app"
+    assert document["ca_bundle"] == str(ca_pem)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"issuer": "http://example.com"}',
+        b'{"issuer": 3}',
+        b'{"client_id": "x\\u0000"}',
+        b'{"ca_bundle": ["a.pem"]}',
+    ],
+)
+def test_a_settings_file_with_a_bad_connection_value_is_moved_aside(tmp_path, content):
+    (tmp_path / "settings.json").write_bytes(content)
+
+    loaded = load_settings(tmp_path)
+
+    assert loaded.settings == Settings()
+    assert "moved to settings.json.corrupt-" in (loaded.warning or "")
+
+
+def test_a_ca_bundle_gone_missing_costs_no_other_setting(tmp_path):
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"ca_bundle": str(tmp_path / "gone.pem"), "notifications": False})
+    )
+
+    loaded = load_settings(tmp_path)
+
+    # Sign-in reports the missing file by name (CABundleError); the rest still applies.
+    assert loaded.warning is None
+    assert loaded.settings.ca_bundle == str(tmp_path / "gone.pem")
+    assert loaded.settings.notifications is False
+
+
+# --- which server: command line > settings > the embedded demo server -------------------------
+
+
+def test_without_an_issuer_anywhere_the_demo_server_is_used():
+    connection = choose_connection(Settings(), client_id="cli-id")
+
+    assert connection.issuer is None
+    assert connection.client_id == "cli-id"
+    assert connection.source == EMBEDDED_SERVER
+
+
+def test_the_settings_issuer_comes_with_its_client_id_and_ca_bundle():
+    settings = Settings(issuer="https://id.example.com", client_id="app", ca_bundle="/ca.pem")
+
+    connection = choose_connection(settings)
+
+    assert connection == choose_connection(settings, issuer=None)
+    assert (connection.issuer, connection.client_id, connection.ca_bundle) == (
+        "https://id.example.com",
+        "app",
+        Path("/ca.pem"),
+    )
+    assert connection.source == FROM_SETTINGS
+    # The command line's client id or CA bundle still wins for that server.
+    assert choose_connection(settings, client_id="cli").client_id == "cli"
+    assert choose_connection(settings, ca_bundle=Path("/x.pem")).ca_bundle == Path("/x.pem")
+
+
+def test_the_command_line_issuer_overrides_all_three_settings():
+    settings = Settings(issuer="https://id.example.com", client_id="app", ca_bundle="/ca.pem")
+
+    connection = choose_connection(settings, issuer="https://other.example.com")
+
+    assert connection.issuer == "https://other.example.com"
+    assert connection.client_id is None
+    assert connection.ca_bundle is None
+    assert connection.source == FROM_COMMAND_LINE
