@@ -70,12 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop_auth.app.application import DesktopApp, load_policy
     from desktop_auth.app.single_instance import ClaimResult, SingleInstance
+    from desktop_auth.qt.icons import app_icon
     from desktop_auth.qt.style import apply_style
     from desktop_auth.settings import DataDirError, resolve_data_dir
 
     # Qt gets only the program name: every option is ours, and argparse has checked them.
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)  # Wayland: the menu entry (resources/desktop-auth.desktop)
+    app.setWindowIcon(app_icon())
     apply_style(app)
     try:
         policy = load_policy(options.permissions)
