@@ -13,7 +13,8 @@ BENCH_ARGS ?=
 
 # Debian packages the tests and the app need: a virtual X server and tools to drive it,
 # a session bus with a Secret Service (keyring) implementation, and screenshots.
-TOOL_PACKAGES := xvfb xauth dbus-x11 gnome-keyring libsecret-tools xdotool imagemagick postgresql faketime
+TOOL_PACKAGES := xvfb xauth dbus-x11 gnome-keyring libsecret-tools xdotool imagemagick postgresql faketime \
+	x11-utils desktop-file-utils
 # What the PyQt5 wheel's bundled xcb platform plugin links against (checked with ldd on
 # PyQt5/Qt5/plugins/platforms/libqxcb.so) that a minimal Debian 12 does not have.
 QT_XCB_PACKAGES := libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
@@ -41,16 +42,27 @@ apt-get install -y -q --no-install-recommends $$missing \
 	|| { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }
 endef
 
-.PHONY: help venv deps run test lint bench clean distclean
+# The one-folder build (PyInstaller) and what `install-desktop` puts in the application menu.
+DIST_BIN := dist/desktop-auth/desktop-auth
+DIST_SOURCES := packaging/desktop-auth.spec main.py \
+	$(shell find desktop_auth -type f ! -name '*.pyc' 2>/dev/null)
+ICON_SIZES := 16 24 32 48 64 128 256 512
+# The sizes the running app loads (desktop_auth/qt/icons.py); copies of resources/icons/ ones.
+PACKAGE_ICON_SIZES := 16 24 32 48 64 128 256
+
+.PHONY: help venv deps run test lint bench dist icons install-desktop uninstall-desktop clean distclean
 
 help:
 	@echo "make run     start the desktop app (ARGS='--issuer URL ...' to pass options)"
 	@echo "make test    run the test suite (PYTEST_ARGS='-k name' to narrow it)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   run the benchmarks"
+	@echo "make dist    build dist/desktop-auth/, a folder that runs without Python (PyInstaller)"
+	@echo "make install-desktop    add the app to your application menu (uninstall-desktop removes it)"
+	@echo "make icons   render resources/icons/*.png from desktop-auth.svg"
 	@echo "make venv    create .venv and install the project into it"
 	@echo "make deps    install the Debian packages the app and tests need (root)"
-	@echo "make clean   remove caches and build output (distclean also removes .venv)"
+	@echo "make clean   remove caches, build/ and dist/ (distclean also removes .venv)"
 
 venv: $(STAMP)
 
@@ -105,6 +117,33 @@ bench: venv deps
 	else \
 		echo "make bench: no benchmarks yet (benchmarks/__main__.py is missing)"; \
 	fi
+
+dist: $(DIST_BIN)
+
+# Rebuilt only when a source changed; build/pyinstaller keeps PyInstaller's cache between builds.
+$(DIST_BIN): $(STAMP) $(DIST_SOURCES)
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/desktop-auth.spec
+	@touch $@
+
+icons:
+	@$(call apt_install,librsvg2-bin)
+	for size in $(ICON_SIZES); do \
+		rsvg-convert -w $$size -h $$size resources/icons/desktop-auth.svg \
+			-o resources/icons/desktop-auth-$$size.png || exit 1; \
+	done
+	mkdir -p desktop_auth/resources/icons
+	for size in $(PACKAGE_ICON_SIZES); do \
+		cp resources/icons/desktop-auth-$$size.png desktop_auth/resources/icons/ || exit 1; \
+	done
+
+# The menu entry starts the built folder when there is one, else the venv's command.
+install-desktop: $(if $(wildcard $(DIST_BIN)),,venv)
+	@packaging/install-desktop.sh install \
+		"$(CURDIR)/$(if $(wildcard $(DIST_BIN)),$(DIST_BIN),$(VENV)/bin/desktop-auth)"
+
+uninstall-desktop:
+	@packaging/install-desktop.sh uninstall
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

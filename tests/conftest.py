@@ -13,6 +13,9 @@ import pytest
 # The real Secret Service (gnome-keyring) fixture, for the keyring and the app tests.
 from tests.keyring_service import secret_service  # noqa: F401
 
+# A private Xvfb display, for the tests that drive the app as a real process with xdotool.
+from tests.virtual_display import virtual_display  # noqa: F401
+
 # Before any QApplication exists. QT_QPA_PLATFORM=xcb (with a display) shows the windows.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
