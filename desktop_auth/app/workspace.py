@@ -23,6 +23,7 @@ from PyQt5.QtWidgets import (
 )
 
 from desktop_auth.qt.permission_gate import PermissionGate
+from desktop_auth.qt.style import centre_on_screen
 from desktop_auth.session import Session
 
 WORKSPACE_TITLE = "desktop-auth \N{EM DASH} Workspace"
@@ -55,17 +56,29 @@ def status_text(session: Session) -> str:
     return f"Signed in as {name} ({roles})"
 
 
-def _table(headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], name: str) -> QTableWidget:
+def _table(
+    headers: tuple[str, ...],
+    rows: tuple[tuple[str, ...], ...],
+    name: str,
+    accessible_name: str,
+    description: str,
+) -> QTableWidget:
     table = QTableWidget(len(rows), len(headers))
     table.setObjectName(name)
+    table.setAccessibleName(accessible_name)
+    table.setAccessibleDescription(description)
     table.setHorizontalHeaderLabels(list(headers))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(value))
     table.setEditTriggers(QAbstractItemView.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    # Arrows move between rows; Tab leaves the table instead of walking its cells.
+    table.setTabKeyNavigation(False)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+    # Headings line up with the text under them.
+    table.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
     table.setShowGrid(False)
     table.setAlternatingRowColors(True)
     return table
@@ -120,6 +133,7 @@ class WorkspaceWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self._connect_signals()
         self.resize(980, 640)
+        centre_on_screen(self)
 
     def _build(self, activity_viewer: QWidget | None) -> None:
         self.lock_action = QAction("&Lock", self)
@@ -146,6 +160,10 @@ class WorkspaceWindow(QMainWindow):
         self.delete_action.setObjectName("deleteDocument")
         self.delete_action.setShortcut(QKeySequence.Delete)
         self.edit_actions = (self.new_action, self.edit_action, self.delete_action)
+        # Set before the gate keeps them: the toolbar buttons' tooltips and descriptions.
+        for action in self.edit_actions:
+            shortcut = action.shortcut().toString(QKeySequence.NativeText)
+            action.setToolTip(f"{action.text().replace('&', '')} ({shortcut})")
 
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.lock_action)
@@ -171,16 +189,25 @@ class WorkspaceWindow(QMainWindow):
             self.toolbar.addAction(action)
 
         self.documents_table = _table(
-            ("Title", "Area", "Updated"), SAMPLE_DOCUMENTS, "documentsTable"
+            ("Title", "Area", "Updated"),
+            SAMPLE_DOCUMENTS,
+            "documentsTable",
+            "Documents",
+            "Ctrl+N adds a document, Ctrl+E edits the selected one, Delete deletes it.",
         )
         # Where the user types: what must survive a lock or an expired session.
         self.document_editor = QPlainTextEdit()
         self.document_editor.setObjectName("documentEditor")
         self.document_editor.setAccessibleName("Document text")
+        self.document_editor.setAccessibleDescription(
+            "What you write is kept while the workspace is locked."
+        )
         self.document_editor.setPlaceholderText("Write here\N{HORIZONTAL ELLIPSIS}")
+        self.document_editor.setTabChangesFocus(True)  # Tab moves on; no keyboard trap
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("documentsSplitter")
         splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(12)  # room between the table and the editor
         splitter.addWidget(self.documents_table)
         splitter.addWidget(self.document_editor)
         splitter.setSizes([560, 400])
@@ -196,13 +223,19 @@ class WorkspaceWindow(QMainWindow):
         self.reports_page = _page(
             "reportsPage",
             "Reports",
-            _table(("Figure", "Value"), SAMPLE_REPORTS, "reportsTable"),
+            _table(("Figure", "Value"), SAMPLE_REPORTS, "reportsTable", "Reports", "This week."),
             "This week's figures.",
         )
         self.admin_page = _page(
             "adminPage",
             "Administration",
-            _table(("User", "Roles"), (("alice", "admin"), ("bob", "viewer")), "usersTable"),
+            _table(
+                ("User", "Roles"),
+                (("alice", "admin"), ("bob", "viewer")),
+                "usersTable",
+                "Users",
+                "The accounts of the identity server and their roles.",
+            ),
             "Accounts of the identity server. Change them with "
             "`desktop-auth-server user roles NAME r1,r2`.",
         )
@@ -221,6 +254,10 @@ class WorkspaceWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workspaceTabs")
         self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setAccessibleName("Workspace sections")
+        self.tabs.tabBar().setAccessibleDescription(
+            "Alt+D Documents, Alt+R Reports, Alt+A Administration, Alt+L Activity log."
+        )
         self.tabs.addTab(self.documents_page, "&Documents")
         self.tabs.addTab(self.reports_page, "&Reports")
         self.tabs.addTab(self.admin_page, "&Administration")
@@ -233,11 +270,13 @@ class WorkspaceWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setTextFormat(Qt.PlainText)  # names come from the identity server
         self.user_label.setObjectName("userLabel")
+        self.user_label.setAccessibleDescription("Signed-in user")
         header_layout.addWidget(self.user_label)
         header_layout.addStretch(1)
         self.roles_label = QLabel()
         self.roles_label.setTextFormat(Qt.PlainText)
         self.roles_label.setObjectName("rolesLabel")
+        self.roles_label.setAccessibleDescription("Roles of the signed-in user")
         header_layout.addWidget(self.roles_label)
 
         central = QWidget()
@@ -251,6 +290,7 @@ class WorkspaceWindow(QMainWindow):
         self.status_label = QLabel()
         self.status_label.setTextFormat(Qt.PlainText)
         self.status_label.setObjectName("statusLabel")
+        self.status_label.setAccessibleDescription("Session status")
         self.statusBar().setObjectName("statusBar")
         self.statusBar().addWidget(self.status_label, 1)
 

@@ -32,6 +32,7 @@ from PyQt5.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -308,12 +309,16 @@ class ActivityLogViewer(QWidget):
         for event in EVENTS:
             self.event_filter.addItem(event, event)
         self.event_filter.setAccessibleName("Event filter")
+        self.event_filter.setAccessibleDescription("Shows only the entries of this event.")
 
         self.user_filter = QLineEdit(self)
         self.user_filter.setObjectName("userFilter")
         self.user_filter.setPlaceholderText("any user")
         self.user_filter.setClearButtonEnabled(True)
         self.user_filter.setAccessibleName("User filter")
+        self.user_filter.setAccessibleDescription(
+            "Shows only this user's entries; known usernames complete as you type."
+        )
         self._user_completer = QCompleter([], self)
         self._user_completer.setCaseSensitivity(Qt.CaseInsensitive)
         # Inline: completes as you type without a popup taking the keyboard.
@@ -325,6 +330,13 @@ class ActivityLogViewer(QWidget):
         self.text_filter.setPlaceholderText("text in user or detail")
         self.text_filter.setClearButtonEnabled(True)
         self.text_filter.setAccessibleName("Text search")
+        self.text_filter.setAccessibleDescription(
+            "Shows only the entries with this text in the user name or detail."
+        )
+        for field in (self.user_filter, self.text_filter):
+            # The clear button QLineEdit adds has no text of its own to be announced by.
+            for button in field.findChildren(QToolButton):
+                button.setAccessibleName(f"Clear the {field.accessibleName().lower()}")
 
         self.export_button = QPushButton("E&xport…", self)
         self.export_button.setObjectName("exportButton")
@@ -332,10 +344,11 @@ class ActivityLogViewer(QWidget):
         self.export_button.setToolTip("Save the entries shown as CSV or JSON lines")
 
         filters = QHBoxLayout()
+        # Not Alt+E or Alt+S: in the workspace those open the Edit and Session menus.
         for text, field, name in (
-            ("&Event:", self.event_filter, "eventFilterLabel"),
+            ("Even&t:", self.event_filter, "eventFilterLabel"),
             ("&User:", self.user_filter, "userFilterLabel"),
-            ("&Search:", self.text_filter, "textFilterLabel"),
+            ("Sear&ch:", self.text_filter, "textFilterLabel"),
         ):
             label = QLabel(text, self)
             label.setObjectName(name)
@@ -347,8 +360,12 @@ class ActivityLogViewer(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("activityLogTable")
         self.table.setAccessibleName("Activity log")
+        self.table.setAccessibleDescription(
+            "Newest first; moving down past the last row loads older entries."
+        )
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -357,18 +374,20 @@ class ActivityLogViewer(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         for column, width in enumerate((80, 220, 140, 120, 200)):
             header.resizeSection(column, width)
 
         self.status = QLabel(self)
         self.status.setObjectName("activityLogStatus")
-        self.status.setAccessibleName("Activity log status")
+        # Described, not named: a name would hide the text it shows from screen readers.
+        self.status.setAccessibleDescription("Activity log status")
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        self.setFocusProxy(self.table)
+        # No focus proxy: in Qt 5 a child as the proxy makes Tab skip the filters and Export.
 
     def _connect_signals(self) -> None:
         self.event_filter.currentIndexChanged.connect(self._apply_filter)

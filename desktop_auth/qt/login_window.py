@@ -29,6 +29,8 @@ from PyQt5.QtGui import (
     QKeySequence,
     QPainter,
     QPainterPath,
+    QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
     QStandardItem,
@@ -37,6 +39,7 @@ from PyQt5.QtGui import (
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QAction,
+    QApplication,
     QCheckBox,
     QCompleter,
     QFrame,
@@ -56,11 +59,12 @@ from PyQt5.QtWidgets import (
 from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
-from desktop_auth.qt.style import MUTED
+from desktop_auth.qt.style import centre_on_screen
 from desktop_auth.session import Session
 
 log = logging.getLogger(__name__)
 
+APP_TITLE = "desktop-auth"
 SIGN_IN_TITLE = "desktop-auth \N{EM DASH} Sign in"
 LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
 CAPS_LOCK_WARNING = "Caps Lock is on."
@@ -85,8 +89,11 @@ def caps_lock_from_key(event: QKeyEvent) -> bool | None:
     return text.isupper() != shifted
 
 
-def chevron_icon(color: str = MUTED, size: int = 16) -> QIcon:
-    """A thin down-pointing chevron, drawn so that it matches the text colours at any scale."""
+def chevron_icon(color: QColor | str | None = None, size: int = 16) -> QIcon:
+    """A thin down-pointing chevron, drawn so that it matches the text colours at any scale
+    (by default the palette's secondary text, which follows the light or dark scheme)."""
+    if color is None:
+        color = QApplication.palette().color(QPalette.PlaceholderText)
     icon = QIcon()
     for scale in (1, 2):
         pixmap = QPixmap(size * scale, size * scale)
@@ -104,6 +111,23 @@ def chevron_icon(color: str = MUTED, size: int = 16) -> QIcon:
     return icon
 
 
+class AppLogo(QWidget):
+    """The window's icon, painted at the window's pixel density so that it is crisp at 200%."""
+
+    def __init__(self, size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("appLogo")
+        self.setFixedSize(size, size)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        window = self.window()
+        pixmap = window.windowIcon().pixmap(window.windowHandle(), self.size())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.drawPixmap(self.rect(), pixmap)
+        painter.end()
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     """An account of the embedded demo server, shown in the banner."""
@@ -116,7 +140,8 @@ class DemoAccount:
 class LoginWindow(QMainWindow):
     """Sign in with the keyboard alone; the same window is the lock screen.
 
-    Object names (for tests and style sheets): username, password, showPassword,
+    Object names (for tests and style sheets): appLogo and appName (the app's icon, when it has
+    one, and name over the heading), username, password, showPassword,
     staySignedIn, signInButton, messageLabel, busyIndicator, capsLockWarning, demoBanner,
     issuerLabel, switchUserButton (lock screen only), rememberedAccountsButton (the arrow at
     the end of the username field, shown when accounts are remembered), rememberedAccountsList
@@ -171,14 +196,20 @@ class LoginWindow(QMainWindow):
         (self.password if last_username else self.username).setFocus(Qt.OtherFocusReason)
         # Tall enough that a notice at the bottom leaves the demo banner readable.
         self.resize(460, 660)
+        centre_on_screen(self)
 
     # Construction
 
     def _build(self) -> None:
+        self.logo = AppLogo(32)
+        self.logo.setVisible(not self.windowIcon().isNull())  # the app sets its icon first
+        self.app_name = QLabel(APP_TITLE)
+        self.app_name.setObjectName("appName")
         self.heading = QLabel("Sign in")
         self.heading.setObjectName("heading")
         self.issuer_label = QLabel("")
         self.issuer_label.setObjectName("issuerLabel")
+        self.issuer_label.setAccessibleDescription("The identity server you sign in to")
         self.issuer_label.setWordWrap(True)
         self.issuer_label.setTextFormat(Qt.PlainText)
         self.issuer_label.hide()
@@ -202,6 +233,7 @@ class LoginWindow(QMainWindow):
         self.password = QLineEdit()
         self.password.setObjectName("password")
         self.password.setAccessibleName("Password")
+        self.password.setAccessibleDescription("Enter signs in.")
         self.password.setEchoMode(QLineEdit.Password)
         self.password.setInputMethodHints(Qt.ImhHiddenText | Qt.ImhSensitiveData)
         self.password_label = QLabel("&Password")
@@ -210,12 +242,14 @@ class LoginWindow(QMainWindow):
 
         self.caps_lock_warning = QLabel(CAPS_LOCK_WARNING)
         self.caps_lock_warning.setObjectName("capsLockWarning")
+        self.caps_lock_warning.setAccessibleDescription("Passwords are case-sensitive.")
         self.caps_lock_warning.hide()
 
         # "Sho&w", not "&Show": Alt+S belongs to "Sign in", and a mnemonic shared by two
         # widgets only moves the focus between them, so Alt+S would never sign in.
         self.show_password = QCheckBox("Sho&w password")
         self.show_password.setObjectName("showPassword")
+        self.show_password.setAccessibleDescription("Shows the password as you type it.")
 
         # "si&gned": Alt+S, Alt+U, Alt+P and Alt+W are taken.
         self.stay_signed_in = QCheckBox("Stay si&gned in")
@@ -234,6 +268,7 @@ class LoginWindow(QMainWindow):
         self.busy_indicator.setRange(0, 0)  # indeterminate
         self.busy_indicator.setTextVisible(False)
         self.busy_indicator.setAccessibleName("Signing in")
+        self.busy_indicator.setAccessibleDescription("Esc cancels.")
         self.busy_indicator.setFixedHeight(4)
         self.busy_indicator.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.busy_indicator.hide()
@@ -241,10 +276,14 @@ class LoginWindow(QMainWindow):
         self.sign_in_button = QPushButton("&Sign in")
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setDefault(True)
+        self.sign_in_button.setAccessibleDescription("Enter signs in from any field.")
 
         self.switch_user_button = QPushButton("Sign in as &another user")
         self.switch_user_button.setObjectName("switchUserButton")
         self.switch_user_button.setAutoDefault(False)
+        self.switch_user_button.setAccessibleDescription(
+            "Signs the locked account out, so that another can sign in."
+        )
         self.switch_user_button.hide()  # only on the lock screen
 
         # "Se&ttings": Alt+S, U, P, W, G and A are taken.
@@ -260,6 +299,13 @@ class LoginWindow(QMainWindow):
         form = QVBoxLayout(card)
         form.setContentsMargins(32, 28, 32, 28)
         form.setSpacing(6)
+        brand = QHBoxLayout()
+        brand.setSpacing(10)
+        brand.addWidget(self.logo)
+        brand.addWidget(self.app_name)
+        brand.addStretch(1)
+        form.addLayout(brand)
+        form.addSpacing(10)
         form.addWidget(self.heading)
         form.addWidget(self.issuer_label)
         form.addSpacing(14)
@@ -269,8 +315,9 @@ class LoginWindow(QMainWindow):
         form.addWidget(self.password_label)
         form.addWidget(self.password)
         form.addWidget(self.caps_lock_warning)
-        form.addWidget(self.show_password)
-        form.addWidget(self.stay_signed_in)
+        # Left-aligned, so that their focus rings hug them.
+        form.addWidget(self.show_password, 0, Qt.AlignLeft)
+        form.addWidget(self.stay_signed_in, 0, Qt.AlignLeft)
         form.addSpacing(8)
         form.addWidget(self.message_label)
         form.addWidget(self.busy_indicator)
@@ -408,6 +455,14 @@ class LoginWindow(QMainWindow):
             f"<table style='margin-top:6px'>{rows}</table>"
         )
         self.demo_banner.setAccessibleName("Demo server accounts")
+        # The table, read as plain sentences.
+        self.demo_banner.setAccessibleDescription(
+            "; ".join(
+                f"{a.username}, password {a.password}"
+                + (f", roles {', '.join(a.roles)}" if a.roles else "")
+                for a in accounts
+            )
+        )
         self.demo_banner.setVisible(bool(accounts))
 
     def set_keyring_available(self, available: bool, reason: str = "") -> None:
@@ -467,6 +522,11 @@ class LoginWindow(QMainWindow):
         """Show ``text`` in the window and expose it to screen readers."""
         self.message_label.setText(text)
         self.message_label.setProperty("kind", kind)
+        # No live regions in PyQt5: the name says what kind of message, the description what
+        # it says; the focus is not moved for it.
+        self.message_label.setAccessibleName(
+            "Sign-in error" if kind == "error" else "Sign-in message"
+        )
         self.message_label.setAccessibleDescription(text)
         # Re-polish so a style sheet keyed on the "kind" property applies.
         self.message_label.style().unpolish(self.message_label)

@@ -30,6 +30,7 @@ class _Gated:
     permission: str
     mode: str
     tooltip: str  # the target's own tooltip, restored when allowed
+    description: str = ""  # a widget's own accessible description, restored when allowed
     # For a denied action with a shortcut: catches the keys, to say why nothing happens.
     denied_shortcut: QShortcut | None = None
 
@@ -53,9 +54,10 @@ class PermissionGate(QObject):
     """Gate widgets (or actions, or tab pages) on a permission; connect ``set_permissions`` to
     ``AuthEvents.permissions_changed``.
 
-    ``mode="disable"`` keeps a denied widget visible but disabled, with the tooltip
-    "Requires permission: X"; ``mode="hide"`` hides it. Everything starts denied until the first
-    ``set_permissions``. A tab page is gated through its tab (disabled or hidden tab).
+    ``mode="disable"`` keeps a denied widget visible but disabled, with the tooltip (and
+    accessible description) "Requires permission: X"; ``mode="hide"`` hides it. Everything
+    starts denied until the first ``set_permissions``. A tab page is gated through its tab
+    (disabled or hidden tab).
 
     A denied action's keyboard shortcut is not silently lost: pressing it emits
     ``denied(permission, action name)`` (the app tells the user and logs permission_denied).
@@ -80,6 +82,8 @@ class PermissionGate(QObject):
         tab = _tab_of(target) if isinstance(target, QWidget) else None
         tooltip = tab[0].tabToolTip(tab[1]) if tab else target.toolTip()
         entry = _Gated(target, permission, mode, tooltip)
+        if isinstance(target, QWidget) and tab is None:
+            entry.description = target.accessibleDescription()
         if isinstance(target, QAction) and isinstance(target.parent(), QWidget):
             entry.denied_shortcut = self._denied_shortcut(target, permission)
         self._gated.append(entry)
@@ -124,6 +128,11 @@ class PermissionGate(QObject):
             target.setEnabled(allowed)
             return
         target.setToolTip(tooltip)
+        if isinstance(target, QWidget):
+            # Screen readers read the description, not the tooltip, when there is one.
+            target.setAccessibleDescription(
+                entry.description if allowed else denied_tooltip(entry.permission)
+            )
         if entry.mode == "hide":
             target.setVisible(allowed)
         target.setEnabled(allowed)

@@ -39,7 +39,7 @@ def test_the_newest_entries_are_shown_first(viewer):
 
 
 def test_each_filter_has_a_label_with_a_mnemonic_and_an_accessible_name(viewer):
-    for name, mnemonic in (("eventFilter", "&E"), ("userFilter", "&U"), ("textFilter", "&S")):
+    for name, mnemonic in (("eventFilter", "&t"), ("userFilter", "&U"), ("textFilter", "&c")):
         field = viewer.findChild(object, name)
         (label,) = [w for w in viewer.findChildren(QLabel) if w.buddy() is field]
         assert mnemonic in label.text()
@@ -56,9 +56,9 @@ def test_alt_mnemonics_move_focus_to_the_filters(qtbot, viewer):
 
     qtbot.keyClick(viewer, Qt.Key_U, Qt.AltModifier)
     assert viewer.user_filter.hasFocus()
-    qtbot.keyClick(viewer, Qt.Key_S, Qt.AltModifier)
+    qtbot.keyClick(viewer, Qt.Key_C, Qt.AltModifier)
     assert viewer.text_filter.hasFocus()
-    qtbot.keyClick(viewer, Qt.Key_E, Qt.AltModifier)
+    qtbot.keyClick(viewer, Qt.Key_T, Qt.AltModifier)
     assert viewer.event_filter.hasFocus()
 
 
