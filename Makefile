@@ -50,7 +50,7 @@ ICON_SIZES := 16 24 32 48 64 128 256 512
 # The sizes the running app loads (desktop_auth/qt/icons.py); copies of resources/icons/ ones.
 PACKAGE_ICON_SIZES := 16 24 32 48 64 128 256
 
-.PHONY: help venv deps run test lint bench dist icons install-desktop uninstall-desktop clean distclean
+.PHONY: help venv deps run test lint bench dist icons screenshots install-desktop uninstall-desktop clean distclean
 
 help:
 	@echo "make run     start the desktop app (ARGS='--issuer URL ...' to pass options)"
@@ -60,6 +60,7 @@ help:
 	@echo "make dist    build dist/desktop-auth/, a folder that runs without Python (PyInstaller)"
 	@echo "make install-desktop    add the app to your application menu (uninstall-desktop removes it)"
 	@echo "make icons   render resources/icons/*.png from desktop-auth.svg"
+	@echo "make screenshots    the README's docs/screenshots/*.png, taken of the app under Xvfb"
 	@echo "make venv    create .venv and install the project into it"
 	@echo "make deps    install the Debian packages the app and tests need (root)"
 	@echo "make clean   remove caches, build/ and dist/ (distclean also removes .venv)"
@@ -144,6 +145,9 @@ install-desktop: $(if $(wildcard $(DIST_BIN)),,venv)
 
 uninstall-desktop:
 	@packaging/install-desktop.sh uninstall
+
+screenshots: venv deps
+	$(VENV_PYTHON) docs/screenshots/make_screenshots.py
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
