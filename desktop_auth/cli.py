@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC
@@ -23,6 +24,7 @@ from desktop_auth.oidc.http import normalize_issuer
 
 if TYPE_CHECKING:
     from desktop_auth.activity_log import ActivityLog
+    from desktop_auth.oidc.client import OIDCClient
     from desktop_auth.session import Session
 
 PROG = "desktop-auth-cli"
@@ -51,6 +53,31 @@ def exit_code_for(error: DesktopAuthError) -> int:
     if isinstance(error, CABundleError):
         return EXIT_USAGE
     return EXIT_FAILURE
+
+
+def redirect_path_argument(value: str) -> str:
+    from desktop_auth.oidc.loopback import check_redirect_path
+
+    try:
+        return check_redirect_path(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def port_argument(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): {value!r}")
+    return int(value)
+
+
+def seconds_argument(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0 or math.isinf(seconds):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {value!r}")
+    return seconds
 
 
 def issuer_argument(value: str) -> str:
@@ -119,25 +146,93 @@ def session_json(session: Session) -> dict[str, Any]:
     }
 
 
+def check_login_options(args: argparse.Namespace) -> None:
+    """Usage errors: a password login needs --username and --password-stdin; a browser login
+    takes no password, and the browser's options go with --browser only."""
+    if args.username is not None and not args.username:
+        raise CliError("--username must not be empty", EXIT_USAGE)
+    browser_options = [
+        option
+        for option, value in (
+            ("--no-open", args.no_open),
+            ("--redirect-path", args.redirect_path is not None),
+            ("--redirect-port", args.redirect_port is not None),
+            ("--timeout", args.timeout is not None),
+        )
+        if value
+    ]
+    if args.browser:
+        if args.password_stdin:
+            raise CliError("--browser takes no password: leave out --password-stdin", EXIT_USAGE)
+    elif browser_options:
+        raise CliError(f"{', '.join(browser_options)} go with --browser", EXIT_USAGE)
+    elif args.username is None or not args.password_stdin:
+        raise CliError(
+            "the following arguments are required: --username, --password-stdin (or sign in "
+            "with --browser)",
+            EXIT_USAGE,
+        )
+
+
+def open_in_browser(url: str, no_open: bool) -> None:
+    """Open the sign-in page in the system browser, or print its address on stderr."""
+    if not no_open:
+        import os
+        import webbrowser
+
+        # Browsers started from here inherit stdout and may write to it ("Opening in existing
+        # browser session."): keep stdout for the JSON.
+        sys.stdout.flush()
+        saved_stdout = os.dup(1)
+        try:
+            os.dup2(2, 1)
+            opened = webbrowser.open(url)
+        finally:
+            os.dup2(saved_stdout, 1)
+            os.close(saved_stdout)
+        if opened:
+            print(f"{PROG}: continue in your browser; if it did not open, go to:", file=sys.stderr)
+            print(url, file=sys.stderr, flush=True)
+            return
+        print(f"{PROG}: no browser could be opened.", file=sys.stderr)
+    print(f"{PROG}: to sign in, open this address in a browser on this computer:", file=sys.stderr)
+    print(url, file=sys.stderr, flush=True)
+
+
+def sign_in(client: OIDCClient, args: argparse.Namespace) -> Session:
+    """The session of the password or browser sign-in the options ask for."""
+    if not args.browser:
+        return client.sign_in(args.username, read_password())
+    from desktop_auth.oidc.browser import DEFAULT_TIMEOUT_SECONDS
+
+    return client.sign_in_with_browser(
+        lambda url: open_in_browser(url, args.no_open),
+        timeout=args.timeout or DEFAULT_TIMEOUT_SECONDS,
+        login_hint=args.username,
+    )
+
+
 def run_login(args: argparse.Namespace) -> int:
+    from desktop_auth.oidc.browser import DEFAULT_REDIRECT_PATH
     from desktop_auth.oidc.client import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
+    from desktop_auth.oidc.methods import BrowserRequiredError
     from desktop_auth.permissions import PermissionPolicy
 
     issuer = issuer_argument(args.issuer)
-    if not args.username:
-        raise CliError("--username must not be empty", EXIT_USAGE)
+    check_login_options(args)
     config = ClientConfig(
         issuer=issuer,
         client_id=args.client_id or DEFAULT_CLIENT_ID,
         ca_bundle=args.ca_bundle,
         allow_password_grant=args.allow_password_grant,
+        redirect_path=args.redirect_path or DEFAULT_REDIRECT_PATH,
+        redirect_port=args.redirect_port or 0,
     )
     activity_log = open_activity_log(args.data_dir)
     try:
-        password = read_password()
         client = OIDCClient(config, PermissionPolicy.default())
         try:
-            session = client.sign_in(args.username, password)
+            session = sign_in(client, args)
         except DesktopAuthError as exc:
             if activity_log is not None:
                 activity_log.append(
@@ -146,6 +241,9 @@ def run_login(args: argparse.Namespace) -> int:
                     issuer,
                     {"kind": exc.kind, "reason": exc.message},
                 )
+            if isinstance(exc, BrowserRequiredError):
+                hint = f"{exc.message} Add --browser to do so."
+                raise CliError(hint, exit_code_for(exc)) from exc
             raise
         finally:
             client.close()
@@ -231,12 +329,41 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument(
         "--client-id", metavar="ID", help="the client registered at the server (desktop-auth)"
     )
-    login.add_argument("--username", metavar="NAME", required=True)
+    login.add_argument(
+        "--username", metavar="NAME", help="who signs in (with --browser: suggested to the server)"
+    )
     login.add_argument(
         "--password-stdin",
         action="store_true",
-        required=True,
         help="read the password from the first line of standard input",
+    )
+    login.add_argument(
+        "--browser",
+        action="store_true",
+        help="sign in in the system browser (authorization code + PKCE, loopback redirect)",
+    )
+    login.add_argument(
+        "--no-open",
+        action="store_true",
+        help="with --browser: print the sign-in address on stderr instead of opening a browser",
+    )
+    login.add_argument(
+        "--redirect-path",
+        metavar="PATH",
+        type=redirect_path_argument,
+        help="with --browser: the redirect URI's path (default /callback)",
+    )
+    login.add_argument(
+        "--redirect-port",
+        metavar="PORT",
+        type=port_argument,
+        help="with --browser: a fixed redirect port the server registered (default: any free)",
+    )
+    login.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=seconds_argument,
+        help="with --browser: how long to wait for the browser (default 300)",
     )
     login.add_argument(
         "--ca-bundle",

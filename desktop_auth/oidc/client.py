@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,11 +15,26 @@ from desktop_auth.errors import (
     ProtocolError,
     SessionExpiredError,
 )
+from desktop_auth.oidc.browser import (
+    APP_NAME,
+    DEFAULT_REDIRECT_PATH,
+    DEFAULT_TIMEOUT_SECONDS,
+    AuthorizationRequest,
+    authorization_code,
+)
+from desktop_auth.oidc.cancel import CancelToken
 from desktop_auth.oidc.discovery import Discovery, DiscoveryCache
 from desktop_auth.oidc.first_party import exchange_code, request_authorization_code
 from desktop_auth.oidc.http import DEFAULT_TIMEOUT, HttpClient, normalize_issuer
 from desktop_auth.oidc.identity import Identity, build_identity
-from desktop_auth.oidc.methods import NATIVE, PASSWORD, browser_needed_message, choose_sign_in
+from desktop_auth.oidc.methods import (
+    BROWSER,
+    NATIVE,
+    PASSWORD,
+    BrowserRequiredError,
+    browser_needed_message,
+    choose_sign_in,
+)
 from desktop_auth.oidc.password_grant import password_grant
 from desktop_auth.oidc.pkce import PKCEPair, new_nonce
 from desktop_auth.oidc.refresh import refresh_tokens
@@ -46,6 +62,10 @@ class ClientConfig:
     scope: str = DEFAULT_SCOPE
     roles_claim: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    # Browser sign-in: the loopback redirect's path, and its port for providers that
+    # registered one (0: any free port, RFC 8252 §7.3).
+    redirect_path: str = DEFAULT_REDIRECT_PATH
+    redirect_port: int = 0
 
 
 def requested_scope(wanted: str, discovery: Discovery) -> str:
@@ -90,9 +110,10 @@ class OIDCClient:
         return self._discovery.get(self._http, normalize_issuer(self.config.issuer))
 
     def sign_in_method(self) -> str:
-        """How this server signs users in: "native" or "password".
+        """How this server signs users in with a password: "native" or "password".
 
-        ProtocolError saying why when it needs browser sign-in, which is not built yet.
+        BrowserRequiredError saying why when only browser sign-in is left
+        (``sign_in_with_browser``).
         """
         discovery = self.discover()
         choice = choose_sign_in(
@@ -101,7 +122,7 @@ class OIDCClient:
             allow_password_grant=self.config.allow_password_grant,
         )
         if choice.method not in (NATIVE, PASSWORD):
-            raise ProtocolError(browser_needed_message(choice))
+            raise BrowserRequiredError(browser_needed_message(choice))
         return choice.method
 
     def _validator(self, discovery: Discovery) -> TokenValidator | None:
@@ -124,6 +145,8 @@ class OIDCClient:
 
         Raises CredentialsError (wrong username or password), ThrottledError, NetworkError,
         TLSError, ServerError or ProtocolError; no message holds the password.
+        BrowserRequiredError (a ProtocolError) when the server or client takes no password
+        here: use ``sign_in_with_browser``.
         """
         if not username or not password:
             raise CredentialsError("Enter your username and password.")
@@ -169,6 +192,70 @@ class OIDCClient:
         )
         log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, method)
         return self._session(discovery, identity, tokens, method)
+
+    def sign_in_with_browser(
+        self,
+        open_browser: Callable[[str], object],
+        *,
+        cancel: CancelToken | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        login_hint: str | None = None,
+        app_name: str = APP_NAME,
+    ) -> Session:
+        """A validated session from a sign-in in the system browser (RFC 8252).
+
+        Listens on a loopback redirect URI, calls ``open_browser(url)`` once (from this
+        thread; it should return promptly) with the authorization URL, and waits for the
+        browser to come back. The browser's page then says whether sign-in worked.
+
+        Blocks until then: run it in a worker. ``cancel.cancel()`` from any thread, or
+        ``timeout`` seconds without an answer, stops the wait (CancelledError,
+        BrowserTimeoutError). Also raises LoopbackError (cannot listen), StateMismatchError,
+        IssuerMismatchError, AuthorizationDeniedError (declined in the browser) and the
+        errors of ``sign_in``.
+        """
+        # http.server is loaded for the first browser sign-in, not with the login window.
+        from desktop_auth.oidc.loopback import LoopbackListener
+
+        discovery = self.discover()
+        if discovery.authorization_endpoint is None:
+            raise ProtocolError(
+                "The server's discovery document lists no authorization_endpoint, so browser "
+                "sign-in is impossible."
+            )
+        config = self.config
+        with LoopbackListener(config.redirect_path, config.redirect_port, app_name) as listener:
+            request = AuthorizationRequest.new(
+                config.client_id,
+                listener.redirect_uri,
+                requested_scope(config.scope, discovery),
+                login_hint,
+            )
+            open_browser(request.url(discovery.authorization_endpoint))
+            response = listener.wait(timeout, cancel)
+            try:
+                code = authorization_code(response, request, discovery)
+                tokens = exchange_code(
+                    self._http,
+                    discovery.token_endpoint,
+                    client_id=config.client_id,
+                    code=code,
+                    pkce=request.pkce,
+                    scope=request.scope,
+                    clock=self._server_clock,
+                    redirect_uri=request.redirect_uri,
+                )
+                identity = self._identify(
+                    discovery, tokens, id_token=tokens.id_token, nonce=request.nonce
+                )
+            except DesktopAuthError as exc:
+                listener.answer(False, exc.message)
+                raise
+            listener.answer(
+                True, f"You are signed in to {app_name} as {identity.username}. Go back to the app."
+            )
+        log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, BROWSER)
+        return self._session(discovery, identity, tokens, BROWSER)
 
     def _identify(
         self,

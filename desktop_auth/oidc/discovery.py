@@ -88,6 +88,9 @@ class Discovery:
     code_challenge_methods_supported: tuple[str, ...] | None = None
     id_token_signing_alg_values_supported: tuple[str, ...] | None = None
     scopes_supported: tuple[str, ...] | None = None
+    # RFC 9207: the server puts ``iss`` in every authorization response, so one without it is
+    # refused.
+    authorization_response_iss_parameter_supported: bool = False
 
     @classmethod
     def from_document(cls, document: dict[str, Any], expected_issuer: str) -> Discovery:
@@ -127,6 +130,10 @@ class Discovery:
                 document, "id_token_signing_alg_values_supported"
             ),
             scopes_supported=_string_list(document, "scopes_supported"),
+            authorization_response_iss_parameter_supported=document.get(
+                "authorization_response_iss_parameter_supported"
+            )
+            is True,
         )
 
 

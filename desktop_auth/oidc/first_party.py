@@ -55,20 +55,22 @@ def exchange_code(
     pkce: PKCEPair,
     scope: str,
     clock: ServerClock | None = None,
+    redirect_uri: str | None = None,
 ) -> TokenSet:
-    """Tokens for an authorization code from the challenge endpoint (RFC 6749 §4.1.3).
+    """Tokens for an authorization code (RFC 6749 §4.1.3), from the challenge endpoint or,
+    with the ``redirect_uri`` it was sent to, from a browser's redirect.
 
     ``clock`` measures the server's clock from the answer.
     """
-    response = http.post_form(
-        token_endpoint,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "code_verifier": pkce.verifier,
-            "client_id": client_id,
-        },
-    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": pkce.verifier,
+        "client_id": client_id,
+    }
+    if redirect_uri is not None:
+        form["redirect_uri"] = redirect_uri
+    response = http.post_form(token_endpoint, form)
     if response.ok:
         if clock is not None:
             clock.observe(response)

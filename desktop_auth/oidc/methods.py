@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop_auth.errors import ProtocolError
+
 NATIVE = "native"
 PASSWORD = "password"  # noqa: S105 - a method name
 BROWSER = "browser"
+
+
+class BrowserRequiredError(ProtocolError):
+    """Username and password cannot be used with this server or client; sign in with the
+    browser instead (the server answered ``redirect_to_web`` or offers no native sign-in)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def choose_sign_in(
 
 
 def browser_needed_message(choice: SignInChoice) -> str:
-    """What to tell a user whose server only leaves browser sign-in, which is not built yet."""
+    """What to tell a user who typed a password for a server that only leaves the browser."""
     if choice.password_refused:
         why = f"it has no first-party sign-in endpoint, and {choice.password_refused}"
     else:
@@ -80,4 +87,4 @@ def browser_needed_message(choice: SignInChoice) -> str:
             "it has no first-party sign-in endpoint (authorization_challenge_endpoint), and "
             "the legacy password grant is used only when allowed (--allow-password-grant)"
         )
-    return f"This server needs browser sign-in, which this version cannot do yet: {why}."
+    return f"This server needs browser sign-in: {why}. Sign in with the browser instead."

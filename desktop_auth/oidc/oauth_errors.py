@@ -13,15 +13,13 @@ from desktop_auth.errors import (
     ThrottledError,
 )
 from desktop_auth.oidc.http import JsonResponse
+from desktop_auth.oidc.methods import BrowserRequiredError
 
 # One message whatever the server says (unknown user, wrong password, disabled account), so
 # the client never helps anyone guess which usernames exist.
 CREDENTIALS_MESSAGE = "The username or password is incorrect."
 
-BROWSER_MESSAGE = (
-    "This server needs browser sign-in for this app, which this version cannot do yet. "
-    "Ask the server's administrator to allow sign-in from the app"
-)
+BROWSER_MESSAGE = "This server needs browser sign-in for this app"
 
 _MAX_DESCRIPTION = 200
 
@@ -92,11 +90,13 @@ def oauth_error(response: JsonResponse, *, client_id: str, action: str) -> Deskt
     if response.status == 429:
         return throttled(response)
     if code == "redirect_to_web":
-        return ProtocolError(f"{BROWSER_MESSAGE} (the server answered redirect_to_web).")
+        return BrowserRequiredError(
+            f"{BROWSER_MESSAGE} (it answered redirect_to_web). Sign in with the browser instead."
+        )
     if code == "insufficient_authorization":
-        return ProtocolError(
+        return BrowserRequiredError(
             "This server asks for more than a password (insufficient_authorization), which "
-            "needs browser sign-in; this version cannot do that yet."
+            "needs browser sign-in. Sign in with the browser instead."
         )
     if code == "invalid_client":
         return ProtocolError(

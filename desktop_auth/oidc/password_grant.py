@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop_auth.errors import CredentialsError, ProtocolError
 from desktop_auth.oidc.http import HttpClient
+from desktop_auth.oidc.methods import BrowserRequiredError
 from desktop_auth.oidc.oauth_errors import CREDENTIALS_MESSAGE, error_code, oauth_error
 from desktop_auth.oidc.server_clock import ServerClock
 from desktop_auth.oidc.token_endpoint import parse_token_response
@@ -48,8 +49,8 @@ def password_grant(
             "sign in with the browser."
         )
     if code == "unsupported_grant_type":
-        raise ProtocolError(
+        raise BrowserRequiredError(
             "The server does not support the password grant (unsupported_grant_type); it "
-            "needs browser sign-in."
+            "needs browser sign-in. Sign in with the browser instead."
         )
     raise oauth_error(response, client_id=client_id, action="sign in")
