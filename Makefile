@@ -81,12 +81,17 @@ $(STAMP): pyproject.toml | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# Node.js and npm (for oidc-provider in tests/interop/) only when npm is missing: any install on
+# PATH will do, and NodeSource's nodejs, which bundles npm, conflicts with Debian's npm package.
 deps:
 	@if ! command -v dpkg >/dev/null; then \
 		echo "make deps: not a Debian system; install the equivalents of: $(DEB_PACKAGES)"; \
 		exit 0; \
 	fi; \
 	$(call apt_install,$(DEB_PACKAGES))
+	@if command -v dpkg >/dev/null && ! command -v npm >/dev/null; then \
+		$(call apt_install,nodejs npm); \
+	fi
 
 run: venv deps
 	$(VENV_PYTHON) main.py $(ARGS)
