@@ -338,14 +338,16 @@ def test_cancel_from_another_thread_stops_the_wait_at_once(client: OIDCClient) -
     assert_not_listening(robot.redirect_uri)
 
 
-def test_a_token_cancelled_beforehand_stops_the_sign_in_before_it_waits(
-    client: OIDCClient,
-) -> None:
+def test_a_token_cancelled_beforehand_stops_the_sign_in_at_once(client: OIDCClient) -> None:
     token = CancelToken()
     token.cancel()
+    robot = BrowserRobot(never_comes_back)
 
     with pytest.raises(CancelledError):
-        client.sign_in_with_browser(BrowserRobot(never_comes_back), cancel=token)
+        client.sign_in_with_browser(robot, cancel=token, timeout=600)
+
+    robot.finish()
+    assert_not_listening(robot.redirect_uri)
 
 
 def test_a_busy_fixed_redirect_port_is_a_clear_error_before_the_browser_opens(
