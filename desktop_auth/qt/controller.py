@@ -8,6 +8,7 @@ import random
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ from PyQt5.QtCore import QObject, QThreadPool, QTimer, pyqtSignal, pyqtSlot
 
 from desktop_auth.errors import AuthFailure, DesktopAuthError, NetworkError, ServerError
 from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.library_messages import translated_message
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import run_in_background
 from desktop_auth.session import Session
 
@@ -24,11 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CANCELLED_MESSAGE = "Sign-in cancelled."
-UNEXPECTED_MESSAGE = (
-    "Sign-in failed because of an unexpected error in desktop-auth. "
-    "Try again; if it keeps failing, report it with the application log."
-)
 # Renew once this share of the access token's lifetime has passed: the rest leaves time to
 # retry through a network blip before the token expires.
 REFRESH_AT_FRACTION = 0.8
@@ -53,12 +51,26 @@ def _where(error: BaseException) -> str:
     return f"{last.filename}:{last.lineno} in {last.name}"
 
 
+def cancelled_message() -> str:
+    return AuthController.tr("Sign-in cancelled.")
+
+
+def unexpected_message() -> str:
+    return AuthController.tr(
+        "Sign-in failed because of an unexpected error in desktop-auth. "
+        "Try again; if it keeps failing, report it with the application log."
+    )
+
+
 def _explanation(error: BaseException) -> str:
-    """Why ``error`` happened, as a sentence fit to show; an unexpected error is only named
-    (its message might hold a secret)."""
+    """Why ``error`` happened, as a sentence fit to show (in the user's language where the
+    library's message is known); an unexpected error is only named (its message might hold a
+    secret)."""
     if not isinstance(error, DesktopAuthError):
-        return f"An unexpected {type(error).__name__} happened in desktop-auth."
-    text = error.message.strip()
+        return AuthController.tr("An unexpected {error} happened in desktop-auth.").format(
+            error=type(error).__name__
+        )
+    text = translated_message(error.message.strip())
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
@@ -69,25 +81,27 @@ def retry_delay(failures: int) -> float:
 
 
 def wrong_account_message(locked: Session) -> str:
-    return (
-        f"Only {locked.username} can unlock here. To use another account, choose "
-        f'"Sign in as another user", which signs {locked.username} out.'
-    )
+    return AuthController.tr(
+        "Only {username} can unlock here. To use another account, choose "
+        '"Sign in as another user", which signs {username} out.'
+    ).format(username=locked.username)
 
 
 def revocation_failed_message(error: BaseException) -> str:
-    return (
+    return AuthController.tr(
         "You are signed out on this computer, but the identity server could not be told; "
-        f"your session there ends when it expires. {_explanation(error)}"
-    )
+        "your session there ends when it expires. {explanation}"
+    ).format(explanation=_explanation(error))
 
 
 def failure_for(error: BaseException) -> AuthFailure:
-    """The ``AuthFailure`` to show for ``error``; unexpected errors are logged without secrets."""
+    """The ``AuthFailure`` to show for ``error``, its message in the user's language where
+    the library's message is known; unexpected errors are logged without secrets."""
     if isinstance(error, DesktopAuthError):
-        return AuthFailure.from_error(error)
+        failure = AuthFailure.from_error(error)
+        return replace(failure, message=translated_message(failure.message))
     log.error("unexpected %s during sign-in at %s", type(error).__name__, _where(error))
-    return AuthFailure("protocol", UNEXPECTED_MESSAGE)
+    return AuthFailure("protocol", unexpected_message())
 
 
 class _ClientHolder:
@@ -128,6 +142,8 @@ class AuthController(QObject):
     - ``revocation_failed(str)``: ``sign_out()`` ended the session here, but the server could
       not be told; the message says so and why, fit to show.
     """
+
+    tr = TranslationContext("AuthController")
 
     refresh_retrying = pyqtSignal(int, str)
     revocation_failed = pyqtSignal(str)
@@ -281,7 +297,7 @@ class AuthController(QObject):
             return False
         self._attempt += 1
         self._signing_in = False
-        self.events.login_failed.emit(AuthFailure("cancelled", CANCELLED_MESSAGE))
+        self.events.login_failed.emit(AuthFailure("cancelled", cancelled_message()))
         return True
 
     # Sign-out, lock
@@ -380,8 +396,9 @@ class AuthController(QObject):
             self._refresh_timer.start(math.ceil(delay * 1000))
             self.refresh_retrying.emit(
                 seconds,
-                f"Could not renew your session; trying again in {seconds} s. "
-                + _explanation(error),
+                AuthController.tr(
+                    "Could not renew your session; trying again in {seconds} s. {explanation}"
+                ).format(seconds=seconds, explanation=_explanation(error)),
             )
             return
         if isinstance(error, TRANSIENT_ERRORS):

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from PyQt5.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -38,6 +39,7 @@ from PyQt5.QtWidgets import (
 )
 
 from desktop_auth.activity_log import EVENTS, ActivityLog, ActivityLogError, Entry
+from desktop_auth.qt.translation import TranslationContext, format_number
 from desktop_auth.qt.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -48,15 +50,25 @@ PAGE_SIZE = 256
 # How long typing in a filter field pauses before the table is reloaded.
 FILTER_DELAY_MS = 250
 
+# Fields and their headings (translated when shown). The events and details are the log's own
+# words, the same in every language (and in `desktop-auth-cli log export`).
 COLUMNS = (
     ("seq", "#"),
-    ("ts", "Time (UTC)"),
-    ("event", "Event"),
-    ("username", "User"),
-    ("issuer", "Issuer"),
-    ("detail", "Detail"),
+    ("ts", QT_TRANSLATE_NOOP("ActivityLogModel", "Time (UTC)")),
+    ("event", QT_TRANSLATE_NOOP("ActivityLogModel", "Event")),
+    ("username", QT_TRANSLATE_NOOP("ActivityLogModel", "User")),
+    ("issuer", QT_TRANSLATE_NOOP("ActivityLogModel", "Issuer")),
+    ("detail", QT_TRANSLATE_NOOP("ActivityLogModel", "Detail")),
 )
-EXPORT_FILTERS = {"csv": "CSV (*.csv)", "jsonl": "JSON lines (*.jsonl)"}
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+def export_filters() -> dict[str, str]:
+    """The file dialog's filter of each export format, in the user's language."""
+    return {
+        "csv": ActivityLogViewer.tr("CSV (*.csv)"),
+        "jsonl": ActivityLogViewer.tr("JSON lines (*.jsonl)"),
+    }
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,10 @@ def _read_page(
         )
     except (sqlite3.Error, ActivityLogError) as exc:
         log.warning("reading the activity log failed: %s", exc)
-        return _Page(generation, error=f"Cannot read the activity log: {exc}")
+        return _Page(
+            generation,
+            error=ActivityLogModel.tr("Cannot read the activity log: {error}").format(error=exc),
+        )
     return _Page(generation, tuple(entries))
 
 
@@ -136,6 +151,8 @@ class ActivityLogModel(QAbstractTableModel):
     the last ``seq`` shown, so the millionth row costs what the first does. Results from a
     request made before the filter changed are dropped (``generation``).
     """
+
+    tr = TranslationContext("ActivityLogModel")
 
     loading_changed = pyqtSignal(bool)
     page_loaded = pyqtSignal(int)  # how many rows the page added
@@ -276,7 +293,7 @@ class ActivityLogModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole
     ) -> object:
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return COLUMNS[section][1]
+            return ActivityLogModel.tr(COLUMNS[section][1])
         return QVariant()
 
 
@@ -285,6 +302,8 @@ class ActivityLogViewer(QWidget):
 
     Call ``refresh()`` after new events to show them.
     """
+
+    tr = TranslationContext("ActivityLogViewer")
 
     exported = pyqtSignal(str, int)  # path, entries written
     export_failed = pyqtSignal(str)
@@ -305,19 +324,23 @@ class ActivityLogViewer(QWidget):
     def _build(self) -> None:
         self.event_filter = QComboBox(self)
         self.event_filter.setObjectName("eventFilter")
-        self.event_filter.addItem("All events", None)
+        self.event_filter.addItem(ActivityLogViewer.tr("All events"), None)
         for event in EVENTS:
             self.event_filter.addItem(event, event)
-        self.event_filter.setAccessibleName("Event filter")
-        self.event_filter.setAccessibleDescription("Shows only the entries of this event.")
+        self.event_filter.setAccessibleName(ActivityLogViewer.tr("Event filter"))
+        self.event_filter.setAccessibleDescription(
+            ActivityLogViewer.tr("Shows only the entries of this event.")
+        )
 
         self.user_filter = QLineEdit(self)
         self.user_filter.setObjectName("userFilter")
-        self.user_filter.setPlaceholderText("any user")
+        self.user_filter.setPlaceholderText(ActivityLogViewer.tr("any user"))
         self.user_filter.setClearButtonEnabled(True)
-        self.user_filter.setAccessibleName("User filter")
+        self.user_filter.setAccessibleName(ActivityLogViewer.tr("User filter"))
         self.user_filter.setAccessibleDescription(
-            "Shows only this user's entries; known usernames complete as you type."
+            ActivityLogViewer.tr(
+                "Shows only this user's entries; known usernames complete as you type."
+            )
         )
         self._user_completer = QCompleter([], self)
         self._user_completer.setCaseSensitivity(Qt.CaseInsensitive)
@@ -327,28 +350,35 @@ class ActivityLogViewer(QWidget):
 
         self.text_filter = QLineEdit(self)
         self.text_filter.setObjectName("textFilter")
-        self.text_filter.setPlaceholderText("text in user or detail")
+        self.text_filter.setPlaceholderText(ActivityLogViewer.tr("text in user or detail"))
         self.text_filter.setClearButtonEnabled(True)
-        self.text_filter.setAccessibleName("Text search")
+        self.text_filter.setAccessibleName(ActivityLogViewer.tr("Text search"))
         self.text_filter.setAccessibleDescription(
-            "Shows only the entries with this text in the user name or detail."
+            ActivityLogViewer.tr(
+                "Shows only the entries with this text in the user name or detail."
+            )
         )
-        for field in (self.user_filter, self.text_filter):
+        for field, clear in (
+            (self.user_filter, ActivityLogViewer.tr("Clear the user filter")),
+            (self.text_filter, ActivityLogViewer.tr("Clear the text search")),
+        ):
             # The clear button QLineEdit adds has no text of its own to be announced by.
             for button in field.findChildren(QToolButton):
-                button.setAccessibleName(f"Clear the {field.accessibleName().lower()}")
+                button.setAccessibleName(clear)
 
-        self.export_button = QPushButton("E&xport…", self)
+        self.export_button = QPushButton(ActivityLogViewer.tr("E&xport…"), self)
         self.export_button.setObjectName("exportButton")
-        self.export_button.setAccessibleName("Export activity log")
-        self.export_button.setToolTip("Save the entries shown as CSV or JSON lines")
+        self.export_button.setAccessibleName(ActivityLogViewer.tr("Export activity log"))
+        self.export_button.setToolTip(
+            ActivityLogViewer.tr("Save the entries shown as CSV or JSON lines")
+        )
 
         filters = QHBoxLayout()
         # Not Alt+E or Alt+S: in the workspace those open the Edit and Session menus.
         for text, field, name in (
-            ("Even&t:", self.event_filter, "eventFilterLabel"),
-            ("&User:", self.user_filter, "userFilterLabel"),
-            ("Sear&ch:", self.text_filter, "textFilterLabel"),
+            (ActivityLogViewer.tr("Even&t:"), self.event_filter, "eventFilterLabel"),
+            (ActivityLogViewer.tr("&User:"), self.user_filter, "userFilterLabel"),
+            (ActivityLogViewer.tr("Sear&ch:"), self.text_filter, "textFilterLabel"),
         ):
             label = QLabel(text, self)
             label.setObjectName(name)
@@ -359,9 +389,9 @@ class ActivityLogViewer(QWidget):
 
         self.table = QTableView(self)
         self.table.setObjectName("activityLogTable")
-        self.table.setAccessibleName("Activity log")
+        self.table.setAccessibleName(ActivityLogViewer.tr("Activity log"))
         self.table.setAccessibleDescription(
-            "Newest first; moving down past the last row loads older entries."
+            ActivityLogViewer.tr("Newest first; moving down past the last row loads older entries.")
         )
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -381,7 +411,7 @@ class ActivityLogViewer(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("activityLogStatus")
         # Described, not named: a name would hide the text it shows from screen readers.
-        self.status.setAccessibleDescription("Activity log status")
+        self.status.setAccessibleDescription(ActivityLogViewer.tr("Activity log status"))
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -431,37 +461,39 @@ class ActivityLogViewer(QWidget):
     def _update_status(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
         if total is None:
-            text = f"Showing {shown:,} entries" + (" (loading…)" if self.model.loading else "")
+            text = ActivityLogViewer.tr("Showing {shown} entries", None, shown)
         else:
-            text = f"Showing {shown:,} of {total:,} entries"
-            if self.model.loading:
-                text += " (loading…)"
+            text = ActivityLogViewer.tr("Showing {shown} of {total} entries", None, total)
+        text = text.format(shown=format_number(shown), total=format_number(total or 0))
+        if self.model.loading:
+            text = ActivityLogViewer.tr("{status} (loading…)").format(status=text)
         self.status.setText(text)
 
     # --- export -----------------------------------------------------------------------------
 
     @pyqtSlot()
     def _choose_export_file(self) -> None:
+        filters = export_filters()
         path, chosen = QFileDialog.getSaveFileName(
             self,
-            "Export activity log",
+            ActivityLogViewer.tr("Export activity log"),
             str(Path.home() / "activity-log.csv"),
-            ";;".join(EXPORT_FILTERS.values()),
+            ";;".join(filters.values()),
         )
         if not path:
             return
-        fmt = "jsonl" if chosen == EXPORT_FILTERS["jsonl"] or path.endswith(".jsonl") else "csv"
+        fmt = "jsonl" if chosen == filters["jsonl"] or path.endswith(".jsonl") else "csv"
         self.export_to(Path(path), fmt)
 
     def export_to(self, path: Path | str, fmt: str) -> None:
         """Write the entries matching the current filter (oldest first) to ``path`` as
         ``"csv"`` or ``"jsonl"``, in the background; ``exported`` or ``export_failed`` tell
         how it went."""
-        if fmt not in EXPORT_FILTERS:
+        if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {fmt!r}")
         path = Path(path)
         self.export_button.setEnabled(False)
-        self.status.setText(f"Exporting to {path.name}…")
+        self.status.setText(ActivityLogViewer.tr("Exporting to {file}…").format(file=path.name))
         run_in_background(
             partial(_export, self._log, path, fmt, self.model.filter),
             on_result=self._export_done,
@@ -477,8 +509,12 @@ class ActivityLogViewer(QWidget):
     def _export_error(self, error: BaseException) -> None:
         log.warning("exporting the activity log failed: %s", error)
         self.export_button.setEnabled(True)
-        self.export_failed.emit(f"Export failed: {error}")
+        self.export_failed.emit(ActivityLogViewer.tr("Export failed: {error}").format(error=error))
 
     @pyqtSlot(str, int)
     def _show_exported(self, path: str, written: int) -> None:
-        self.status.setText(f"Exported {written:,} entries to {path}")
+        self.status.setText(
+            ActivityLogViewer.tr("Exported {count} entries to {path}", None, written).format(
+                count=format_number(written), path=path
+            )
+        )

@@ -60,16 +60,13 @@ from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.style import centre_on_screen
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.session import Session
 
 log = logging.getLogger(__name__)
 
-APP_TITLE = "desktop-auth"
-SIGN_IN_TITLE = "desktop-auth \N{EM DASH} Sign in"
-LOCKED_TITLE = "desktop-auth \N{EM DASH} Locked"
-CAPS_LOCK_WARNING = "Caps Lock is on."
+APP_TITLE = "desktop-auth"  # the program's name, in every language
 RETRY_TICK_MS = 200
-ACCOUNTS_TOOLTIP = "Remembered accounts (Alt+Down)"
 # The bare username of an item in the remembered-accounts list (its display text may say more).
 USERNAME_ROLE = Qt.UserRole
 # Keys the open accounts list handles itself, though the window has shortcuts for them.
@@ -156,6 +153,8 @@ class LoginWindow(QMainWindow):
     account, typing filters it, Esc closes only the list, Tab closes it and moves on.
     """
 
+    tr = TranslationContext("LoginWindow")
+
     sign_in_requested = pyqtSignal(str, str)
     cancel_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
@@ -173,7 +172,7 @@ class LoginWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.setObjectName("loginWindow")
-        self.setWindowTitle(SIGN_IN_TITLE)
+        self.setWindowTitle(self._sign_in_title())
         self._busy = False
         self._locked_user: str | None = None
         self._retry_remaining = 0
@@ -205,11 +204,13 @@ class LoginWindow(QMainWindow):
         self.logo.setVisible(not self.windowIcon().isNull())  # the app sets its icon first
         self.app_name = QLabel(APP_TITLE)
         self.app_name.setObjectName("appName")
-        self.heading = QLabel("Sign in")
+        self.heading = QLabel(LoginWindow.tr("Sign in"))
         self.heading.setObjectName("heading")
         self.issuer_label = QLabel("")
         self.issuer_label.setObjectName("issuerLabel")
-        self.issuer_label.setAccessibleDescription("The identity server you sign in to")
+        self.issuer_label.setAccessibleDescription(
+            LoginWindow.tr("The identity server you sign in to")
+        )
         self.issuer_label.setWordWrap(True)
         self.issuer_label.setTextFormat(Qt.PlainText)
         self.issuer_label.hide()
@@ -223,76 +224,85 @@ class LoginWindow(QMainWindow):
 
         self.username = QLineEdit()
         self.username.setObjectName("username")
-        self.username.setAccessibleName("Username")
+        self.username.setAccessibleName(LoginWindow.tr("Username"))
         self.username.setInputMethodHints(Qt.ImhNoAutoUppercase | Qt.ImhNoPredictiveText)
-        self.username_label = QLabel("&Username")
+        self.username_label = QLabel(LoginWindow.tr("&Username"))
         self.username_label.setObjectName("usernameLabel")
         self.username_label.setBuddy(self.username)
         self._build_remembered_accounts()
 
         self.password = QLineEdit()
         self.password.setObjectName("password")
-        self.password.setAccessibleName("Password")
-        self.password.setAccessibleDescription("Enter signs in.")
+        self.password.setAccessibleName(LoginWindow.tr("Password"))
+        self.password.setAccessibleDescription(LoginWindow.tr("Enter signs in."))
         self.password.setEchoMode(QLineEdit.Password)
         self.password.setInputMethodHints(Qt.ImhHiddenText | Qt.ImhSensitiveData)
-        self.password_label = QLabel("&Password")
+        self.password_label = QLabel(LoginWindow.tr("&Password"))
         self.password_label.setObjectName("passwordLabel")
         self.password_label.setBuddy(self.password)
 
-        self.caps_lock_warning = QLabel(CAPS_LOCK_WARNING)
+        self.caps_lock_warning = QLabel(LoginWindow.tr("Caps Lock is on."))
         self.caps_lock_warning.setObjectName("capsLockWarning")
-        self.caps_lock_warning.setAccessibleDescription("Passwords are case-sensitive.")
+        self.caps_lock_warning.setAccessibleDescription(
+            LoginWindow.tr("Passwords are case-sensitive.")
+        )
         self.caps_lock_warning.hide()
 
         # "Sho&w", not "&Show": Alt+S belongs to "Sign in", and a mnemonic shared by two
         # widgets only moves the focus between them, so Alt+S would never sign in.
-        self.show_password = QCheckBox("Sho&w password")
+        # (Each language picks its letters so; tests/app/test_accessibility.py checks them.)
+        self.show_password = QCheckBox(LoginWindow.tr("Sho&w password"))
         self.show_password.setObjectName("showPassword")
-        self.show_password.setAccessibleDescription("Shows the password as you type it.")
+        self.show_password.setAccessibleDescription(
+            LoginWindow.tr("Shows the password as you type it.")
+        )
 
         # "si&gned": Alt+S, Alt+U, Alt+P and Alt+W are taken.
-        self.stay_signed_in = QCheckBox("Stay si&gned in")
+        self.stay_signed_in = QCheckBox(LoginWindow.tr("Stay si&gned in"))
         self.stay_signed_in.setObjectName("staySignedIn")
-        self.stay_signed_in.setToolTip("Keep you signed in on this computer (system keyring).")
+        self.stay_signed_in.setToolTip(self._stay_signed_in_tip())
 
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.PlainText)  # messages may quote a server
-        self.message_label.setAccessibleName("Sign-in message")
+        self.message_label.setAccessibleName(LoginWindow.tr("Sign-in message"))
         self.message_label.hide()
 
         self.busy_indicator = QProgressBar()
         self.busy_indicator.setObjectName("busyIndicator")
         self.busy_indicator.setRange(0, 0)  # indeterminate
         self.busy_indicator.setTextVisible(False)
-        self.busy_indicator.setAccessibleName("Signing in")
-        self.busy_indicator.setAccessibleDescription("Esc cancels.")
+        self.busy_indicator.setAccessibleName(LoginWindow.tr("Signing in"))
+        self.busy_indicator.setAccessibleDescription(LoginWindow.tr("Esc cancels."))
         self.busy_indicator.setFixedHeight(4)
         self.busy_indicator.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.busy_indicator.hide()
 
-        self.sign_in_button = QPushButton("&Sign in")
+        self.sign_in_button = QPushButton(LoginWindow.tr("&Sign in"))
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setDefault(True)
-        self.sign_in_button.setAccessibleDescription("Enter signs in from any field.")
+        self.sign_in_button.setAccessibleDescription(
+            LoginWindow.tr("Enter signs in from any field.")
+        )
 
-        self.switch_user_button = QPushButton("Sign in as &another user")
+        self.switch_user_button = QPushButton(LoginWindow.tr("Sign in as &another user"))
         self.switch_user_button.setObjectName("switchUserButton")
         self.switch_user_button.setAutoDefault(False)
         self.switch_user_button.setAccessibleDescription(
-            "Signs the locked account out, so that another can sign in."
+            LoginWindow.tr("Signs the locked account out, so that another can sign in.")
         )
         self.switch_user_button.hide()  # only on the lock screen
 
         # "Se&ttings": Alt+S, U, P, W, G and A are taken.
-        self.settings_button = QPushButton("Se&ttings\N{HORIZONTAL ELLIPSIS}")
+        self.settings_button = QPushButton(LoginWindow.tr("Se&ttings…"))
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.setAutoDefault(False)
         self.settings_button.setFocusPolicy(Qt.NoFocus)
         self.settings_button.setFlat(True)
-        self.settings_button.setToolTip("Identity server, idle lock and notifications (Ctrl+,)")
+        self.settings_button.setToolTip(
+            LoginWindow.tr("Identity server, idle lock and notifications (Ctrl+,)")
+        )
 
         card = QFrame()
         card.setObjectName("card")
@@ -372,15 +382,17 @@ class LoginWindow(QMainWindow):
 
         self.accounts_list: QAbstractItemView = self._accounts.popup()
         self.accounts_list.setObjectName("rememberedAccountsList")
-        self.accounts_list.setAccessibleName("Remembered accounts")
+        self.accounts_list.setAccessibleName(LoginWindow.tr("Remembered accounts"))
         self.accounts_list.setAccessibleDescription(
-            "Enter chooses the highlighted account, Delete forgets it on this computer, "
-            "Esc closes the list."
+            LoginWindow.tr(
+                "Enter chooses the highlighted account, Delete forgets it on this computer, "
+                "Esc closes the list."
+            )
         )
 
-        self.accounts_action = QAction(chevron_icon(), "Remembered accounts", self)
+        self.accounts_action = QAction(chevron_icon(), LoginWindow.tr("Remembered accounts"), self)
         self.accounts_action.setObjectName("rememberedAccountsAction")
-        self.accounts_action.setToolTip(ACCOUNTS_TOOLTIP)
+        self.accounts_action.setToolTip(LoginWindow.tr("Remembered accounts (Alt+Down)"))
         self.username.addAction(self.accounts_action, QLineEdit.TrailingPosition)
         # Hidden only once added: QLineEdit shows the button of an action added hidden.
         self.accounts_action.setVisible(False)
@@ -392,9 +404,11 @@ class LoginWindow(QMainWindow):
             if isinstance(widget, QToolButton)
         )
         self.accounts_button.setObjectName("rememberedAccountsButton")
-        self.accounts_button.setAccessibleName("Remembered accounts")
+        self.accounts_button.setAccessibleName(LoginWindow.tr("Remembered accounts"))
         self.accounts_button.setAccessibleDescription(
-            "Lists the accounts remembered on this computer; Alt+Down in the username field."
+            LoginWindow.tr(
+                "Lists the accounts remembered on this computer; Alt+Down in the username field."
+            )
         )
 
     def _connect_signals(self) -> None:
@@ -450,16 +464,19 @@ class LoginWindow(QMainWindow):
             f"<td>{escape(', '.join(a.roles))}</td></tr>"
             for a in accounts
         )
-        self.demo_banner.setText(
-            "<b>Demo server</b> \N{EM DASH} running on this computer with these accounts:"
-            f"<table style='margin-top:6px'>{rows}</table>"
+        heading = LoginWindow.tr(
+            "<b>Demo server</b> — running on this computer with these accounts:"
         )
-        self.demo_banner.setAccessibleName("Demo server accounts")
+        self.demo_banner.setText(f"{heading}<table style='margin-top:6px'>{rows}</table>")
+        self.demo_banner.setAccessibleName(LoginWindow.tr("Demo server accounts"))
         # The table, read as plain sentences.
         self.demo_banner.setAccessibleDescription(
             "; ".join(
-                f"{a.username}, password {a.password}"
-                + (f", roles {', '.join(a.roles)}" if a.roles else "")
+                (
+                    LoginWindow.tr("{username}, password {password}, roles {roles}")
+                    if a.roles
+                    else LoginWindow.tr("{username}, password {password}")
+                ).format(username=a.username, password=a.password, roles=", ".join(a.roles))
                 for a in accounts
             )
         )
@@ -471,9 +488,11 @@ class LoginWindow(QMainWindow):
         if not available:
             self.stay_signed_in.setChecked(False)
         self.stay_signed_in.setEnabled(available and not self._busy)
-        self.stay_signed_in.setToolTip(
-            "Keep you signed in on this computer (system keyring)." if available else reason
-        )
+        self.stay_signed_in.setToolTip(self._stay_signed_in_tip() if available else reason)
+
+    @staticmethod
+    def _stay_signed_in_tip() -> str:
+        return LoginWindow.tr("Keep you signed in on this computer (system keyring).")
 
     def set_remembered_accounts(self, usernames: Sequence[str], kept: Collection[str] = ()) -> None:
         """Offer ``usernames`` (most recent first) in the username field's list.
@@ -492,9 +511,11 @@ class LoginWindow(QMainWindow):
                 continue
             seen.add(name)
             stays = name in kept
-            item = QStandardItem(f"{name} \N{EM DASH} stays signed in" if stays else name)
+            shown = LoginWindow.tr("{username} — stays signed in") if stays else "{username}"
+            spoken = LoginWindow.tr("{username}, stays signed in") if stays else "{username}"
+            item = QStandardItem(shown.format(username=name))
             item.setData(name, USERNAME_ROLE)
-            item.setData(f"{name}, stays signed in" if stays else name, Qt.AccessibleTextRole)
+            item.setData(spoken.format(username=name), Qt.AccessibleTextRole)
             item.setEditable(False)
             item.setSizeHint(row_size)
             self._accounts_model.appendRow(item)
@@ -525,7 +546,9 @@ class LoginWindow(QMainWindow):
         # No live regions in PyQt5: the name says what kind of message, the description what
         # it says; the focus is not moved for it.
         self.message_label.setAccessibleName(
-            "Sign-in error" if kind == "error" else "Sign-in message"
+            LoginWindow.tr("Sign-in error")
+            if kind == "error"
+            else LoginWindow.tr("Sign-in message")
         )
         self.message_label.setAccessibleDescription(text)
         # Re-polish so a style sheet keyed on the "kind" property applies.
@@ -548,11 +571,11 @@ class LoginWindow(QMainWindow):
             return
         username = self.username.text().strip()
         if not username:
-            self.show_message("Enter your username.")
+            self.show_message(LoginWindow.tr("Enter your username."))
             self.username.setFocus(Qt.OtherFocusReason)
             return
         if not self.password.text():
-            self.show_message("Enter your password.")
+            self.show_message(LoginWindow.tr("Enter your password."))
             self.password.setFocus(Qt.OtherFocusReason)
             return
         self.sign_in_requested.emit(username, self.password.text())
@@ -574,7 +597,10 @@ class LoginWindow(QMainWindow):
     @pyqtSlot(str)
     def _on_login_started(self, username: str) -> None:
         self._set_busy(True)
-        self.show_message(f"Signing in as {username}\N{HORIZONTAL ELLIPSIS}", kind="info")
+        self.show_message(
+            LoginWindow.tr("Signing in as {username}…").format(username=username),
+            kind="info",
+        )
 
     @pyqtSlot(AuthFailure)
     def _on_login_failed(self, failure: AuthFailure) -> None:
@@ -599,15 +625,20 @@ class LoginWindow(QMainWindow):
     def _on_locked(self) -> None:
         session = self.controller.session
         self._locked_user = session.username if session is not None else None
-        self.setWindowTitle(LOCKED_TITLE)
-        self.heading.setText("Locked")
+        self.setWindowTitle(LoginWindow.tr("desktop-auth — Locked"))
+        self.heading.setText(LoginWindow.tr("Locked"))
         if self._locked_user:
             self.username.setText(self._locked_user)
         self._set_username_read_only(True)
         self.switch_user_button.show()
         self.settings_button.hide()
         self.password.clear()
-        self.show_message(f"Enter the password of {self._locked_user} to unlock.", kind="info")
+        self.show_message(
+            LoginWindow.tr("Enter the password of {username} to unlock.").format(
+                username=self._locked_user
+            ),
+            kind="info",
+        )
         self.password.setFocus(Qt.OtherFocusReason)
 
     @pyqtSlot(str)
@@ -619,11 +650,15 @@ class LoginWindow(QMainWindow):
 
     def _leave_lock_mode(self) -> None:
         self._locked_user = None
-        self.setWindowTitle(SIGN_IN_TITLE)
-        self.heading.setText("Sign in")
+        self.setWindowTitle(self._sign_in_title())
+        self.heading.setText(LoginWindow.tr("Sign in"))
         self._set_username_read_only(False)
         self.switch_user_button.hide()
         self.settings_button.show()
+
+    @staticmethod
+    def _sign_in_title() -> str:
+        return LoginWindow.tr("desktop-auth — Sign in")
 
     def _set_username_read_only(self, read_only: bool) -> None:
         self.username.setReadOnly(read_only)
@@ -657,7 +692,9 @@ class LoginWindow(QMainWindow):
         )
         self.accounts_action.setEnabled(offered)
         self.username.setAccessibleDescription(
-            "Down or Alt+Down lists the accounts remembered on this computer." if offered else ""
+            LoginWindow.tr("Down or Alt+Down lists the accounts remembered on this computer.")
+            if offered
+            else ""
         )
         if not offered:
             self.accounts_list.hide()
@@ -705,7 +742,12 @@ class LoginWindow(QMainWindow):
                 self._accounts_model.removeRow(source_row)
                 break
         self.forget_account_requested.emit(username)
-        self.show_message(f"{username} is no longer remembered on this computer.", kind="info")
+        self.show_message(
+            LoginWindow.tr("{username} is no longer remembered on this computer.").format(
+                username=username
+            ),
+            kind="info",
+        )
         self._update_accounts_offer()
         if self.accounts_list.isVisible():
             self._open_list(None, row)  # on the next account, where the forgotten one was
@@ -730,9 +772,10 @@ class LoginWindow(QMainWindow):
         self._retry_timer.start()
 
     def _show_retry_message(self) -> None:
-        unit = "second" if self._retry_remaining == 1 else "seconds"
         self.show_message(
-            f"Too many sign-in attempts. Try again in {self._retry_remaining} {unit}."
+            LoginWindow.tr(
+                "Too many sign-in attempts. Try again in %n second(s).", None, self._retry_remaining
+            )
         )
 
     @pyqtSlot()
@@ -746,7 +789,7 @@ class LoginWindow(QMainWindow):
         self._retry_remaining = 0
         self._retry_timer.stop()
         self.sign_in_button.setEnabled(not self._busy)
-        self.show_message("You can try signing in again.", kind="info")
+        self.show_message(LoginWindow.tr("You can try signing in again."), kind="info")
 
     @pyqtSlot(bool)
     def _on_show_password_toggled(self, shown: bool) -> None:

@@ -9,6 +9,8 @@ from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt5.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 
+from desktop_auth.qt.translation import TranslationContext
+
 log = logging.getLogger(__name__)
 
 NOTICE_MS = 4000
@@ -39,6 +41,8 @@ def app_icon() -> QIcon:
 class Notice(QLabel):
     """A non-modal banner over a window's bottom edge; it never takes the keyboard focus."""
 
+    tr = TranslationContext("Notice")
+
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
         self.setObjectName("notice")
@@ -47,7 +51,7 @@ class Notice(QLabel):
         self.setAttribute(Qt.WA_TransparentForMouseEvents)
         self.setWordWrap(True)
         self.setTextFormat(Qt.RichText)
-        self.setAccessibleName("Notification")
+        self.setAccessibleName(Notice.tr("Notification"))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)

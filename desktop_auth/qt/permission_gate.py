@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from PyQt5.QtCore import QObject, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QAction, QShortcut, QStackedWidget, QTabWidget, QWidget
 
+from desktop_auth.qt.translation import TranslationContext
+
 log = logging.getLogger(__name__)
 
 MODES = ("disable", "hide")
@@ -16,7 +18,7 @@ WILDCARD = "*"
 
 
 def denied_tooltip(permission: str) -> str:
-    return f"Requires permission: {permission}"
+    return PermissionGate.tr("Requires permission: {permission}").format(permission=permission)
 
 
 def allows(permissions: Iterable[str], permission: str) -> bool:
@@ -62,6 +64,8 @@ class PermissionGate(QObject):
     A denied action's keyboard shortcut is not silently lost: pressing it emits
     ``denied(permission, action name)`` (the app tells the user and logs permission_denied).
     """
+
+    tr = TranslationContext("PermissionGate")
 
     denied = pyqtSignal(str, str)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import Qt, pyqtSignal, pyqtSlot
+from PyQt5.QtCore import QT_TRANSLATE_NOOP, Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtGui import QColor, QFontDatabase, QPalette, QResizeEvent, QShowEvent
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -26,6 +26,8 @@ from PyQt5.QtWidgets import (
 )
 
 from desktop_auth.errors import DesktopAuthError
+from desktop_auth.qt.library_messages import translated_message
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import Worker, run_in_background
 from desktop_auth.settings import (
     MAX_IDLE_LOCK_MINUTES,
@@ -41,17 +43,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SETTINGS_TITLE = "desktop-auth \N{EM DASH} Settings"
 # Error text on a light and on a dark window (legible at 4.5:1 on either) until a style sheet
 # styles QLabel[fieldError="true"] (the palette is only a fallback: style sheets win).
 ERROR_ON_LIGHT = "#b42318"
 ERROR_ON_DARK = "#ff8f85"
-# What a failed connection test is, by the error's kind (DesktopAuthError.kind).
+# What a failed connection test is, by the error's kind (DesktopAuthError.kind); translated
+# when shown.
 TEST_FAILURE_HEADINGS = {
-    "network": "The server could not be reached",
-    "tls": "The secure connection failed",
-    "server": "The server did not answer as an OpenID Connect server",
-    "protocol": "The server cannot be used",
+    "network": QT_TRANSLATE_NOOP("SettingsDialog", "The server could not be reached"),
+    "tls": QT_TRANSLATE_NOOP("SettingsDialog", "The secure connection failed"),
+    "server": QT_TRANSLATE_NOOP(
+        "SettingsDialog", "The server did not answer as an OpenID Connect server"
+    ),
+    "protocol": QT_TRANSLATE_NOOP("SettingsDialog", "The server cannot be used"),
 }
 # The fields, by the Settings attribute they edit (InvalidSettingsError.errors' keys).
 FIELD_NAMES = ("issuer", "client_id", "ca_bundle", "idle_lock_minutes")
@@ -60,13 +64,15 @@ FIELD_NAMES = ("issuer", "client_id", "ca_bundle", "idle_lock_minutes")
 class MinutesSpinBox(QDoubleSpinBox):
     """Minutes from 0 ("Never") to a day, shown without needless decimals ("15 min")."""
 
+    tr = TranslationContext("MinutesSpinBox")
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDecimals(2)  # fractions a settings file may hold survive a save
         self.setRange(0, MAX_IDLE_LOCK_MINUTES)
         self.setSingleStep(1)
-        self.setSpecialValueText("Never")
-        self.setSuffix(" min")
+        self.setSpecialValueText(MinutesSpinBox.tr("Never"))
+        self.setSuffix(MinutesSpinBox.tr(" min"))
         self.setAccelerated(True)
 
     def textFromValue(self, value: float) -> str:
@@ -95,6 +101,8 @@ class SettingsDialog(QDialog):
     saves, Esc cancels.
     """
 
+    tr = TranslationContext("SettingsDialog")
+
     # The connection test's result reached the dialog (for tests and screen readers alike).
     test_finished = pyqtSignal()
 
@@ -109,7 +117,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setWindowTitle(SETTINGS_TITLE)
+        self.setWindowTitle(SettingsDialog.tr("desktop-auth — Settings"))
         self._settings = settings
         self._save = save
         self._allow_password_grant = allow_password_grant
@@ -124,32 +132,34 @@ class SettingsDialog(QDialog):
     # Construction
 
     def _build(self, connection_note: str) -> None:
-        self.issuer = self._line_edit("issuerField", "Issuer URL")
+        self.issuer = self._line_edit("issuerField", SettingsDialog.tr("Issuer URL"))
         self.issuer.setPlaceholderText("https://id.example.com")
         self.issuer.setInputMethodHints(Qt.ImhUrlCharactersOnly | Qt.ImhNoAutoUppercase)
-        self.client_id = self._line_edit("clientIdField", "Client id")
+        self.client_id = self._line_edit("clientIdField", SettingsDialog.tr("Client id"))
         self.client_id.setPlaceholderText("desktop-auth")
-        self.ca_bundle = self._line_edit("caBundleField", "CA bundle")
-        self.ca_bundle.setPlaceholderText("None: the system's certificates only")
-        self.browse_button = QPushButton("&Browse\N{HORIZONTAL ELLIPSIS}")
+        self.ca_bundle = self._line_edit("caBundleField", SettingsDialog.tr("CA bundle"))
+        self.ca_bundle.setPlaceholderText(SettingsDialog.tr("None: the system's certificates only"))
+        self.browse_button = QPushButton(SettingsDialog.tr("&Browse…"))
         self.browse_button.setObjectName("caBundleBrowse")
-        self.browse_button.setAccessibleName("Choose a CA bundle file")
+        self.browse_button.setAccessibleName(SettingsDialog.tr("Choose a CA bundle file"))
 
-        self.test_button = QPushButton("&Test connection")
+        self.test_button = QPushButton(SettingsDialog.tr("&Test connection"))
         self.test_button.setObjectName("testConnectionButton")
         self.test_button.setAccessibleDescription(
-            "Checks the issuer URL and CA bundle as entered, as desktop-auth-cli doctor does."
+            SettingsDialog.tr(
+                "Checks the issuer URL and CA bundle as entered, as desktop-auth-cli doctor does."
+            )
         )
         self.test_result = QLabel()
         self.test_result.setObjectName("testResultLabel")
         self.test_result.setWordWrap(True)
         self.test_result.setTextFormat(Qt.PlainText)  # it quotes servers
         self.test_result.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.test_result.setAccessibleName("Connection test result")
+        self.test_result.setAccessibleName(SettingsDialog.tr("Connection test result"))
         self.test_result.hide()
         self.test_report = QPlainTextEdit()
         self.test_report.setObjectName("testReport")
-        self.test_report.setAccessibleName("Connection test details")
+        self.test_report.setAccessibleName(SettingsDialog.tr("Connection test details"))
         self.test_report.setReadOnly(True)
         self.test_report.setTabChangesFocus(True)
         self.test_report.setLineWrapMode(QPlainTextEdit.NoWrap)
@@ -165,12 +175,18 @@ class SettingsDialog(QDialog):
 
         self.idle_lock = MinutesSpinBox()
         self.idle_lock.setObjectName("idleLockField")
-        self.idle_lock.setAccessibleName("Lock after this many idle minutes")
-        self.idle_lock.setAccessibleDescription("0 or Never: do not lock when idle.")
-        self.idle_lock.setToolTip("Lock the app after this long without keyboard or mouse input.")
-        self.notifications = QCheckBox("Show &notifications")
+        self.idle_lock.setAccessibleName(SettingsDialog.tr("Lock after this many idle minutes"))
+        self.idle_lock.setAccessibleDescription(
+            SettingsDialog.tr("0 or Never: do not lock when idle.")
+        )
+        self.idle_lock.setToolTip(
+            SettingsDialog.tr("Lock the app after this long without keyboard or mouse input.")
+        )
+        self.notifications = QCheckBox(SettingsDialog.tr("Show &notifications"))
         self.notifications.setObjectName("notificationsField")
-        self.notifications.setToolTip("Sign-in, sign-out, expiry and refusals, as they happen.")
+        self.notifications.setToolTip(
+            SettingsDialog.tr("Sign-in, sign-out, expiry and refusals, as they happen.")
+        )
 
         self.save_error = self._error_label("saveError")
         self.errors = {
@@ -186,10 +202,10 @@ class SettingsDialog(QDialog):
             "idle_lock_minutes": self.idle_lock,
         }
 
-        self.save_button = QPushButton("&Save")
+        self.save_button = QPushButton(SettingsDialog.tr("&Save"))
         self.save_button.setObjectName("saveButton")
         self.save_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(SettingsDialog.tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
 
         grid = QGridLayout()
@@ -224,10 +240,15 @@ class SettingsDialog(QDialog):
             grid.addWidget(self.errors[name], row, 1, 1, 2)
             row += 1
 
-        heading("Identity server")
-        field("&Issuer URL", self.issuer, "issuer")
-        field("&Client id", self.client_id, "client_id")
-        field("C&A bundle", self.ca_bundle, "ca_bundle", self.browse_button)
+        heading(SettingsDialog.tr("Identity server"))
+        field(SettingsDialog.tr("&Issuer URL"), self.issuer, "issuer")
+        field(SettingsDialog.tr("&Client id"), self.client_id, "client_id")
+        field(
+            SettingsDialog.tr("C&A bundle"),
+            self.ca_bundle,
+            "ca_bundle",
+            self.browse_button,
+        )
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addStretch(1)
@@ -239,8 +260,8 @@ class SettingsDialog(QDialog):
         row += 1
         grid.addWidget(self.connection_note, row, 1, 1, 2)
         row += 1
-        heading("This computer")
-        field("&Lock after", self.idle_lock, "idle_lock_minutes")
+        heading(SettingsDialog.tr("This computer"))
+        field(SettingsDialog.tr("&Lock after"), self.idle_lock, "idle_lock_minutes")
         grid.addWidget(self.notifications, row, 1, 1, 2)
         row += 1
 
@@ -349,7 +370,12 @@ class SettingsDialog(QDialog):
             reason = exc.message if isinstance(exc, DesktopAuthError) else str(exc)
             log.warning("settings not saved: %s", reason)
             self._show_errors({})
-            self._show_label(self.save_error, f"The settings could not be saved: {reason}")
+            self._show_label(
+                self.save_error,
+                SettingsDialog.tr("The settings could not be saved: {reason}").format(
+                    reason=translated_message(reason)
+                ),
+            )
             return
         self._show_errors({})
         self.accept()
@@ -362,7 +388,7 @@ class SettingsDialog(QDialog):
         try:
             issuer = check_issuer(self.issuer.text())
             if issuer is None:
-                errors["issuer"] = (
+                errors["issuer"] = SettingsDialog.tr(
                     "Enter the issuer URL to test. Without one, the demo server on this "
                     "computer is used."
                 )
@@ -378,7 +404,9 @@ class SettingsDialog(QDialog):
             return
         from desktop_auth.oidc.doctor import check_server
 
-        self._show_test_result(f"Checking {issuer}\N{HORIZONTAL ELLIPSIS}", "info")
+        self._show_test_result(
+            SettingsDialog.tr("Checking {issuer}…").format(issuer=issuer), "info"
+        )
         self.test_button.setEnabled(False)
         self._test = run_in_background(
             check_server,
@@ -395,9 +423,9 @@ class SettingsDialog(QDialog):
         start = self.ca_bundle.text().strip() or str(Path.home())
         chooser = QFileDialog(
             self,
-            "Choose a CA bundle",
+            SettingsDialog.tr("Choose a CA bundle"),
             start,
-            "PEM certificates (*.pem *.crt *.cer);;All files (*)",
+            SettingsDialog.tr("PEM certificates (*.pem *.crt *.cer);;All files (*)"),
         )
         chooser.setObjectName("caBundleChooser")
         chooser.setFileMode(QFileDialog.ExistingFile)
@@ -435,17 +463,34 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(True)
         choice = report.sign_in
         lines = []
+        # The doctor's findings (problems, reasons, warnings, the report) are its own English
+        # words, as `desktop-auth-cli doctor` prints them; the sentences around them are ours.
         if report.problems:
-            lines.append("The server answered, but sign-in would fail:")
+            lines.append(SettingsDialog.tr("The server answered, but sign-in would fail:"))
             lines.extend(f"\N{BULLET} {problem}" for problem in report.problems)
             kind = "error"
         else:
-            lines.append(f"The server works with desktop-auth. Sign-in: {choice.method}.")
+            lines.append(
+                SettingsDialog.tr("The server works with desktop-auth. Sign-in: {method}.").format(
+                    method=choice.method
+                )
+            )
             kind = "warning" if report.warnings else "ok"
-        lines.append(f"{choice.method.capitalize()} sign-in: {choice.reason}.")
+        lines.append(
+            SettingsDialog.tr("{method} sign-in: {reason}.").format(
+                method=choice.method.capitalize(), reason=choice.reason
+            )
+        )
         if report.also_offered:
-            lines.append(f"Also offered: {'; '.join(report.also_offered)}.")
-        lines.extend(f"Warning: {warning}." for warning in report.warnings)
+            lines.append(
+                SettingsDialog.tr("Also offered: {methods}.").format(
+                    methods="; ".join(report.also_offered)
+                )
+            )
+        lines.extend(
+            SettingsDialog.tr("Warning: {warning}.").format(warning=warning)
+            for warning in report.warnings
+        )
         self._show_test_result("\n".join(lines), kind, format_report(report))
         self.test_finished.emit()
 
@@ -456,11 +501,18 @@ class SettingsDialog(QDialog):
         self._test = None
         self.test_button.setEnabled(True)
         if isinstance(error, DesktopAuthError):
-            heading = TEST_FAILURE_HEADINGS.get(error.kind, "The test failed")
-            text = f"{heading}. {error.message}"
+            heading = TEST_FAILURE_HEADINGS.get(error.kind)
+            text = SettingsDialog.tr("{heading}. {message}").format(
+                heading=(
+                    SettingsDialog.tr(heading) if heading else SettingsDialog.tr("The test failed")
+                ),
+                message=translated_message(error.message),
+            )
         else:
             log.error("connection test failed", exc_info=error)
-            text = f"The test failed unexpectedly ({type(error).__name__})."
+            text = SettingsDialog.tr("The test failed unexpectedly ({error}).").format(
+                error=type(error).__name__
+            )
         self._show_test_result(text, "error")
         self.test_finished.emit()
 
@@ -471,7 +523,7 @@ class SettingsDialog(QDialog):
         goes to the first bad field."""
         first: QWidget | None = None
         for name in only:
-            message = errors.get(name, "")
+            message = translated_message(errors.get(name, ""))
             self._show_label(self.errors[name], message)
             widget = self.fields[name]
             widget.setProperty("invalid", bool(message))
