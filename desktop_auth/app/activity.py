@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop_auth.activity_log import ActivityLog, ActivityLogError
 from desktop_auth.errors import AuthFailure
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import SerialQueue
 from desktop_auth.session import Session
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 class ActivityRecorder:
     """Appends DESIGN.md's events to an ActivityLog; a no-op (with ``error`` set) without one."""
+
+    tr = TranslationContext("ActivityRecorder")
 
     def __init__(
         self,
@@ -47,7 +50,12 @@ class ActivityRecorder:
             return cls(ActivityLog.in_data_dir(data_dir), on_appended=on_appended)
         except (ActivityLogError, OSError) as exc:
             log.error("activity log unavailable: %s", exc)
-            return cls(None, f"The activity log cannot be written: {exc}")
+            return cls(
+                None,
+                ActivityRecorder.tr("The activity log cannot be written: {error}").format(
+                    error=exc
+                ),
+            )
 
     def _append(
         self,

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
+from PyQt5.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMainWindow
 
 from desktop_auth.app.activity import ActivityRecorder
@@ -21,10 +21,12 @@ from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
 from desktop_auth.qt.idle import IdleWatcher
+from desktop_auth.qt.library_messages import translated_message
 from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.login_window import LoginWindow
 from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import SerialQueue, connect_in_background, run_in_background
 from desktop_auth.session import Session
 from desktop_auth.settings import (
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 # Settings remember usernames per issuer; the embedded server's issuer changes with its port.
 EMBEDDED_SETTINGS_KEY = "embedded-server"
 SHUTDOWN_WAIT_MS = 15_000
+# Reasons of AuthEvents.logged_out, translated when a notification shows them (the activity
+# log keeps them as they are); "user" is not shown.
+LOGOUT_REASONS = (QT_TRANSLATE_NOOP("DesktopApp", "another user signed in"),)
 
 
 def load_policy(path: Path | None) -> PermissionPolicy:
@@ -58,6 +63,8 @@ def load_policy(path: Path | None) -> PermissionPolicy:
 class DesktopApp(QObject):
     """The login window, the workspace, the notifier and the activity log around one
     AuthController, for the options of the `desktop-auth` command line."""
+
+    tr = TranslationContext("DesktopApp")
 
     log_appended = pyqtSignal()
     # (available, reason): from the start-up keyring check, run in keyring_queue's worker.
@@ -103,7 +110,7 @@ class DesktopApp(QObject):
         loaded = load_settings(self.data_dir)
         self.settings = loaded.settings
         if loaded.warning:
-            self._early_messages.append(loaded.warning)
+            self._early_messages.append(translated_message(loaded.warning))
         # Writes of settings.json, from workers and the settings dialog, one at a time; each
         # writes self.settings as it is then, so the last write has the latest settings.
         self._settings_write_lock = threading.Lock()
@@ -138,9 +145,11 @@ class DesktopApp(QObject):
         )
         if self.embedded is not None:
             self.login_window.set_demo_accounts(self.embedded.accounts)
-            self.login_window.set_issuer("Starting the demo server\N{HORIZONTAL ELLIPSIS}")
+            self.login_window.set_issuer(DesktopApp.tr("Starting the demo server…"))
         else:
-            self.login_window.set_issuer(f"Identity server: {self.connection.issuer}")
+            self.login_window.set_issuer(
+                DesktopApp.tr("Identity server: {issuer}").format(issuer=self.connection.issuer)
+            )
         self.log_viewer = (
             ActivityLogViewer(self.recorder.activity_log)
             if self.recorder.activity_log is not None
@@ -225,7 +234,7 @@ class DesktopApp(QObject):
         self._early_messages.clear()
         self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
         self.login_window.set_keyring_available(
-            False, "Checking the system keyring\N{HORIZONTAL ELLIPSIS}"
+            False, DesktopApp.tr("Checking the system keyring…")
         )
         self.keyring_queue.submit(self._check_keyring)
         if self.embedded is not None:
@@ -264,7 +273,9 @@ class DesktopApp(QObject):
         except DesktopAuthError as exc:
             log.warning("could not read the stored session of %s: %s", username, exc.message)
             self.keyring_failed.emit(
-                f"The saved session of {username} could not be read: {exc.message}"
+                DesktopApp.tr("The saved session of {username} could not be read: {reason}").format(
+                    username=username, reason=translated_message(exc.message)
+                )
             )
             return
         if token is not None:
@@ -295,8 +306,10 @@ class DesktopApp(QObject):
         except DesktopAuthError as exc:
             log.warning("could not keep the session of %s: %s", username, exc.message)
             self.keyring_failed.emit(
-                f"This computer could not keep you signed in: {exc.message} "
-                "You stay signed in until you quit; next time you will sign in again."
+                DesktopApp.tr(
+                    "This computer could not keep you signed in: {reason} "
+                    "You stay signed in until you quit; next time you will sign in again."
+                ).format(reason=translated_message(exc.message))
             )
 
     def _forget_token(self, username: str) -> None:
@@ -312,8 +325,14 @@ class DesktopApp(QObject):
         except DesktopAuthError as exc:
             log.warning("could not delete the session of %s: %s", username, exc.message)
             self.keyring_failed.emit(
-                f"The saved session of {username} could not be removed from the system "
-                f"keyring: {exc.message} Remove the entry {self._service_hint} there yourself."
+                DesktopApp.tr(
+                    "The saved session of {username} could not be removed from the system "
+                    "keyring: {reason} Remove the entry {entry} there yourself."
+                ).format(
+                    username=username,
+                    reason=translated_message(exc.message),
+                    entry=self._service_hint,
+                )
             )
 
     @property
@@ -337,7 +356,7 @@ class DesktopApp(QObject):
         host = self.workspace if self.workspace.isVisible() else self.login_window
         if host is self.login_window:
             self.login_window.show_message(message)
-        self.notifier.notify("System keyring", message)
+        self.notifier.notify(DesktopApp.tr("System keyring"), message)
 
     @pyqtSlot(str)
     def _on_account_chosen(self, username: str) -> None:
@@ -359,7 +378,7 @@ class DesktopApp(QObject):
     @pyqtSlot(bool, str)
     def _on_keyring_checked(self, available: bool, reason: str) -> None:
         self._keyring_ok = available
-        self.login_window.set_keyring_available(available, reason)
+        self.login_window.set_keyring_available(available, translated_message(reason))
 
     def _make_client(self) -> OIDCClient:
         """Build the protocol client (in a worker: it may wait for the embedded server)."""
@@ -384,15 +403,17 @@ class DesktopApp(QObject):
     def _on_embedded_started(self, url: str) -> None:
         self.issuer = url
         self.recorder.issuer = url
-        self.login_window.set_issuer(f"Demo server at {url}")
+        self.login_window.set_issuer(DesktopApp.tr("Demo server at {url}").format(url=url))
 
     @pyqtSlot(object)
     def _on_embedded_failed(self, error: BaseException) -> None:
         log.error("the embedded server did not start: %s", type(error).__name__)
-        self.login_window.set_issuer("The demo server could not start.")
+        self.login_window.set_issuer(DesktopApp.tr("The demo server could not start."))
         self.login_window.show_message(
-            f"The demo server could not start ({type(error).__name__}). "
-            "Restart the app, or use --issuer to sign in to another server."
+            DesktopApp.tr(
+                "The demo server could not start ({error}). "
+                "Restart the app, or use --issuer to sign in to another server."
+            ).format(error=type(error).__name__)
         )
 
     @pyqtSlot()
@@ -452,15 +473,15 @@ class DesktopApp(QObject):
         dialog.open()
 
     def _connection_note(self) -> str:
-        note = (
+        note = DesktopApp.tr(
             "A changed issuer, client id or CA bundle is used from the next start of "
             "desktop-auth; the idle lock and notifications change at once."
         )
         if self.connection.source == FROM_COMMAND_LINE:
-            note += (
-                f" This run uses --issuer {self.connection.issuer} from the command line, "
+            note += " " + DesktopApp.tr(
+                "This run uses --issuer {issuer} from the command line, "
                 "which overrides these three settings."
-            )
+            ).format(issuer=self.connection.issuer)
         return note
 
     def _save_settings_edit(self, edit: SettingsEdit) -> Settings:
@@ -510,8 +531,8 @@ class DesktopApp(QObject):
         QApplication.clipboard().setText(diagnostic_report(self))
         log.info("diagnostics copied to the clipboard")
         self.notifier.notify(
-            "Diagnostics copied",
-            "Paste them into your bug report; they hold no passwords or tokens.",
+            DesktopApp.tr("Diagnostics copied"),
+            DesktopApp.tr("Paste them into your bug report; they hold no passwords or tokens."),
         )
 
     def _show(self, window: QMainWindow) -> None:
@@ -531,7 +552,10 @@ class DesktopApp(QObject):
         self.workspace.show_session(session)
         self.workspace.setEnabled(True)
         self._show(self.workspace)
-        self.notifier.notify("Signed in", f"Welcome, {session.display_name or session.username}.")
+        self.notifier.notify(
+            DesktopApp.tr("Signed in"),
+            DesktopApp.tr("Welcome, {name}.").format(name=session.display_name or session.username),
+        )
         self.settings = self.settings.remember_login(self._settings_key, session.username)
         run_in_background(self._write_settings)
         self.idle_watcher.start()
@@ -573,16 +597,17 @@ class DesktopApp(QObject):
             self._on_restore_failed(restoring, failure)
             return
         if failure.kind != "cancelled" and not self.login_window.isActiveWindow():
-            self.notifier.notify("Sign-in failed", failure.message)
+            self.notifier.notify(DesktopApp.tr("Sign-in failed"), failure.message)
 
     def _on_restore_failed(self, username: str, failure: AuthFailure) -> None:
         """The stored session could not be restored: the user signs in (username filled in)."""
         if failure.kind == "credentials":  # refused: the stored token is dead
             self._forget_token(username)
             self.login_window.stay_signed_in.setChecked(False)
-            message = f"You were signed out: {failure.message}"
+            message = DesktopApp.tr("You were signed out: {reason}")
         else:
-            message = f"Your saved session could not be restored: {failure.message}"
+            message = DesktopApp.tr("Your saved session could not be restored: {reason}")
+        message = message.format(reason=failure.message)
         self.login_window.username.setText(username)
         self.login_window.show_message(message)
 
@@ -595,7 +620,10 @@ class DesktopApp(QObject):
         self._show_remembered_accounts()
         self.workspace.clear_session()
         self._show(self.login_window)
-        self.notifier.notify("Signed out", "" if reason == "user" else reason)
+        self.notifier.notify(
+            DesktopApp.tr("Signed out"),
+            "" if reason == "user" else DesktopApp.tr(reason),
+        )
 
     @pyqtSlot()
     def _on_session_expired(self) -> None:
@@ -603,7 +631,10 @@ class DesktopApp(QObject):
         self._lock_reason = "expired"
         self.workspace.clear_status_notice()  # "trying again in ..." is over
         self._show(self.login_window)
-        self.notifier.notify("Session expired", "Enter your password to continue where you were.")
+        self.notifier.notify(
+            DesktopApp.tr("Session expired"),
+            DesktopApp.tr("Enter your password to continue where you were."),
+        )
 
     @pyqtSlot()
     def _on_idle(self) -> None:
@@ -628,11 +659,16 @@ class DesktopApp(QObject):
     @pyqtSlot(str)
     def _on_revocation_failed(self, message: str) -> None:
         self.login_window.show_message(message, kind="info")
-        self.notifier.notify("Signed out on this computer only", message)
+        self.notifier.notify(DesktopApp.tr("Signed out on this computer only"), message)
 
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
-        self.notifier.notify("Not allowed", f"{action} requires the permission {permission}.")
+        self.notifier.notify(
+            DesktopApp.tr("Not allowed"),
+            DesktopApp.tr("{action} requires the permission {permission}.").format(
+                action=action, permission=permission
+            ),
+        )
 
     @pyqtSlot()
     def _on_log_appended(self) -> None:

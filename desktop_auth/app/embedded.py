@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop_auth.errors import ServerError
 from desktop_auth.qt.login_window import DemoAccount
+from desktop_auth.qt.translation import TranslationContext
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ START_TIMEOUT_SECONDS = 60.0
 class EmbeddedServer:
     """The bundled server with data under ``DATA_DIR/embedded-server``; demo accounts on first
     run. ``start()`` blocks (call it in a worker); ``url()`` waits for it from any thread."""
+
+    tr = TranslationContext("EmbeddedServer")
 
     def __init__(self, data_dir: Path) -> None:
         self.directory = Path(data_dir) / EMBEDDED_DIR
@@ -73,7 +76,9 @@ class EmbeddedServer:
         served = ServedApp(config, host="127.0.0.1", port=0, threads=4)
         with self._lock:
             if self._stopped:
-                raise ServerError("The app is quitting; the demo server was not started.")
+                raise ServerError(
+                    EmbeddedServer.tr("The app is quitting; the demo server was not started.")
+                )
             self._served = served
         served.start()
         with server_state(served.app).db.session() as session:
@@ -106,9 +111,15 @@ class EmbeddedServer:
     def url(self, timeout: float = START_TIMEOUT_SECONDS) -> str:
         """The server's URL once it serves; raises ``ServerError`` if it could not start."""
         if not self._ready.wait(timeout):
-            raise ServerError("The demo server did not start in time; restart the app.")
+            raise ServerError(
+                EmbeddedServer.tr("The demo server did not start in time; restart the app.")
+            )
         if self._url is None:
-            raise ServerError(f"The demo server could not start: {self._error}")
+            raise ServerError(
+                EmbeddedServer.tr("The demo server could not start: {error}").format(
+                    error=self._error
+                )
+            )
         return self._url
 
     def stop(self, timeout: float = START_TIMEOUT_SECONDS) -> None:

@@ -9,10 +9,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_auth.i18n.languages import UnknownLanguageError, available, language_code
+
 if TYPE_CHECKING:
     from desktop_auth.diagnostics import DiagnosticLog
 
 APP_NAME = "desktop-auth"
+
+
+def _language(text: str) -> str:
+    """--lang's value as a language code; a usage error naming the available ones."""
+    try:
+        return language_code(text)
+    except UnknownLanguageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow the legacy password grant when the server offers no native sign-in",
     )
+    parser.add_argument(
+        "--lang",
+        metavar="CODE",
+        type=_language,
+        help=f"language of the windows: {available()} "
+        "(default: the system's, from LANGUAGE, LC_ALL, LC_MESSAGES or LANG; else English)",
+    )
     return parser
 
 
@@ -72,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_auth.app.single_instance import ClaimResult, SingleInstance
     from desktop_auth.qt.icons import app_icon
     from desktop_auth.qt.style import apply_style
+    from desktop_auth.qt.translation import install_language, system_language
     from desktop_auth.settings import DataDirError, resolve_data_dir
 
     # Qt gets only the program name: every option is ours, and argparse has checked them.
@@ -79,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)  # Wayland: the menu entry (resources/desktop-auth.desktop)
     app.setWindowIcon(app_icon())
+    # Before any window is built: a window takes its texts when it is made.
+    install_language(system_language(options.lang))
     apply_style(app)
     try:
         policy = load_policy(options.permissions)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt, pyqtSignal, pyqtSlot
+from PyQt5.QtCore import QT_TRANSLATE_NOOP, Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -24,9 +24,8 @@ from PyQt5.QtWidgets import (
 
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.style import centre_on_screen
+from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.session import Session
-
-WORKSPACE_TITLE = "desktop-auth \N{EM DASH} Workspace"
 
 # What each part of the workspace needs (DESIGN.md's policy grants them by role).
 DOCUMENTS_READ = "documents.read"
@@ -35,25 +34,50 @@ REPORTS_VIEW = "reports.view"
 USERS_MANAGE = "users.manage"
 ACTIVITY_VIEW = "activity.view"
 
+# The demo content, translated when shown (dates and figures are the same in every language).
 SAMPLE_DOCUMENTS = (
-    ("Quarterly plan", "Planning", "2026-10-02"),
-    ("Onboarding checklist", "People", "2026-09-18"),
-    ("Release notes 0.1", "Engineering", "2026-11-20"),
-    ("Security review", "Engineering", "2026-11-12"),
-    ("Budget draft", "Finance", "2026-08-30"),
+    (
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Quarterly plan"),
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Planning"),
+        "2026-10-02",
+    ),
+    (
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Onboarding checklist"),
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "People"),
+        "2026-09-18",
+    ),
+    (
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Release notes 0.1"),
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Engineering"),
+        "2026-11-20",
+    ),
+    (
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Security review"),
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Engineering"),
+        "2026-11-12",
+    ),
+    (
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Budget draft"),
+        QT_TRANSLATE_NOOP("WorkspaceWindow", "Finance"),
+        "2026-08-30",
+    ),
 )
 SAMPLE_REPORTS = (
-    ("Sign-ins this week", "128"),
-    ("Documents edited", "37"),
-    ("Active users", "12"),
+    (QT_TRANSLATE_NOOP("WorkspaceWindow", "Sign-ins this week"), "128"),
+    (QT_TRANSLATE_NOOP("WorkspaceWindow", "Documents edited"), "37"),
+    (QT_TRANSLATE_NOOP("WorkspaceWindow", "Active users"), "12"),
 )
 
 
 def status_text(session: Session) -> str:
     """'Signed in as <name> (<roles>)' for the status bar."""
     name = session.display_name or session.username
-    roles = ", ".join(sorted(session.roles)) or "no roles"
-    return f"Signed in as {name} ({roles})"
+    roles = ", ".join(sorted(session.roles)) or WorkspaceWindow.tr("no roles")
+    return WorkspaceWindow.tr("Signed in as {name} ({roles})").format(name=name, roles=roles)
+
+
+def _translated(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(WorkspaceWindow.tr(value) for value in row) for row in rows)
 
 
 def _table(
@@ -111,6 +135,8 @@ class WorkspaceWindow(QMainWindow):
     settingsAction (Session -> Settings…, Ctrl+,).
     """
 
+    tr = TranslationContext("WorkspaceWindow")
+
     lock_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
     quit_requested = pyqtSignal()
@@ -125,7 +151,7 @@ class WorkspaceWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("workspace")
-        self.setWindowTitle(WORKSPACE_TITLE)
+        self.setWindowTitle(WorkspaceWindow.tr("desktop-auth — Workspace"))
         self.gate = gate
         self._build(activity_viewer)
         self._gate_widgets()
@@ -136,52 +162,56 @@ class WorkspaceWindow(QMainWindow):
         centre_on_screen(self)
 
     def _build(self, activity_viewer: QWidget | None) -> None:
-        self.lock_action = QAction("&Lock", self)
+        self.lock_action = QAction(WorkspaceWindow.tr("&Lock"), self)
         self.lock_action.setObjectName("lockAction")
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action = QAction(WorkspaceWindow.tr("Sign &out"), self)
         self.sign_out_action.setObjectName("signOutAction")
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.quit_action = QAction("&Quit", self)
+        self.quit_action = QAction(WorkspaceWindow.tr("&Quit"), self)
         self.quit_action.setObjectName("quitAction")
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.settings_action = QAction("Se&ttings\N{HORIZONTAL ELLIPSIS}", self)
+        self.settings_action = QAction(WorkspaceWindow.tr("Se&ttings…"), self)
         self.settings_action.setObjectName("settingsAction")
         # Not QKeySequence.Preferences: it is empty on most Linux desktops.
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
 
-        self.new_action = QAction("&New document", self)
+        self.new_action = QAction(WorkspaceWindow.tr("&New document"), self)
         self.new_action.setObjectName("newDocument")
         self.new_action.setShortcut(QKeySequence.New)
-        self.edit_action = QAction("&Edit document", self)
+        self.edit_action = QAction(WorkspaceWindow.tr("&Edit document"), self)
         self.edit_action.setObjectName("editDocument")
         self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.delete_action = QAction("&Delete document", self)
+        self.delete_action = QAction(WorkspaceWindow.tr("&Delete document"), self)
         self.delete_action.setObjectName("deleteDocument")
         self.delete_action.setShortcut(QKeySequence.Delete)
         self.edit_actions = (self.new_action, self.edit_action, self.delete_action)
         # Set before the gate keeps them: the toolbar buttons' tooltips and descriptions.
         for action in self.edit_actions:
             shortcut = action.shortcut().toString(QKeySequence.NativeText)
-            action.setToolTip(f"{action.text().replace('&', '')} ({shortcut})")
+            action.setToolTip(
+                WorkspaceWindow.tr("{action} ({shortcut})").format(
+                    action=action.text().replace("&", ""), shortcut=shortcut
+                )
+            )
 
-        session_menu = self.menuBar().addMenu("&Session")
+        session_menu = self.menuBar().addMenu(WorkspaceWindow.tr("&Session"))
         session_menu.addAction(self.lock_action)
         session_menu.addAction(self.sign_out_action)
         session_menu.addSeparator()
         session_menu.addAction(self.settings_action)
         session_menu.addSeparator()
         session_menu.addAction(self.quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self.menuBar().addMenu(WorkspaceWindow.tr("&Edit"))
         for action in self.edit_actions:
             edit_menu.addAction(action)
-        self.copy_diagnostics_action = QAction("Copy &diagnostics", self)
+        self.copy_diagnostics_action = QAction(WorkspaceWindow.tr("Copy &diagnostics"), self)
         self.copy_diagnostics_action.setObjectName("copyDiagnosticsAction")
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.menuBar().addMenu(WorkspaceWindow.tr("&Help"))
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.copy_diagnostics_action)
 
-        self.toolbar = QToolBar("Edit")
+        self.toolbar = QToolBar(WorkspaceWindow.tr("Edit"))
         self.toolbar.setObjectName("editActions")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
@@ -189,20 +219,26 @@ class WorkspaceWindow(QMainWindow):
             self.toolbar.addAction(action)
 
         self.documents_table = _table(
-            ("Title", "Area", "Updated"),
-            SAMPLE_DOCUMENTS,
+            (
+                WorkspaceWindow.tr("Title"),
+                WorkspaceWindow.tr("Area"),
+                WorkspaceWindow.tr("Updated"),
+            ),
+            _translated(SAMPLE_DOCUMENTS),
             "documentsTable",
-            "Documents",
-            "Ctrl+N adds a document, Ctrl+E edits the selected one, Delete deletes it.",
+            WorkspaceWindow.tr("Documents"),
+            WorkspaceWindow.tr(
+                "Ctrl+N adds a document, Ctrl+E edits the selected one, Delete deletes it."
+            ),
         )
         # Where the user types: what must survive a lock or an expired session.
         self.document_editor = QPlainTextEdit()
         self.document_editor.setObjectName("documentEditor")
-        self.document_editor.setAccessibleName("Document text")
+        self.document_editor.setAccessibleName(WorkspaceWindow.tr("Document text"))
         self.document_editor.setAccessibleDescription(
-            "What you write is kept while the workspace is locked."
+            WorkspaceWindow.tr("What you write is kept while the workspace is locked.")
         )
-        self.document_editor.setPlaceholderText("Write here\N{HORIZONTAL ELLIPSIS}")
+        self.document_editor.setPlaceholderText(WorkspaceWindow.tr("Write here…"))
         self.document_editor.setTabChangesFocus(True)  # Tab moves on; no keyboard trap
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("documentsSplitter")
@@ -217,51 +253,67 @@ class WorkspaceWindow(QMainWindow):
         documents_layout.addWidget(self.toolbar)
         documents_layout.addWidget(splitter, 1)
         self.documents_page = _page(
-            "documentsPage", "Documents", documents_body, "Shared documents of your team."
+            "documentsPage",
+            WorkspaceWindow.tr("Documents"),
+            documents_body,
+            WorkspaceWindow.tr("Shared documents of your team."),
         )
 
         self.reports_page = _page(
             "reportsPage",
-            "Reports",
-            _table(("Figure", "Value"), SAMPLE_REPORTS, "reportsTable", "Reports", "This week."),
-            "This week's figures.",
+            WorkspaceWindow.tr("Reports"),
+            _table(
+                (WorkspaceWindow.tr("Figure"), WorkspaceWindow.tr("Value")),
+                _translated(SAMPLE_REPORTS),
+                "reportsTable",
+                WorkspaceWindow.tr("Reports"),
+                WorkspaceWindow.tr("This week."),
+            ),
+            WorkspaceWindow.tr("This week's figures."),
         )
         self.admin_page = _page(
             "adminPage",
-            "Administration",
+            WorkspaceWindow.tr("Administration"),
             _table(
-                ("User", "Roles"),
-                (("alice", "admin"), ("bob", "viewer")),
+                (WorkspaceWindow.tr("User"), WorkspaceWindow.tr("Roles")),
+                (("alice", "admin"), ("bob", "viewer")),  # accounts and role names: data
                 "usersTable",
-                "Users",
-                "The accounts of the identity server and their roles.",
+                WorkspaceWindow.tr("Users"),
+                WorkspaceWindow.tr("The accounts of the identity server and their roles."),
             ),
-            "Accounts of the identity server. Change them with "
-            "`desktop-auth-server user roles NAME r1,r2`.",
+            WorkspaceWindow.tr(
+                "Accounts of the identity server. Change them with "
+                "`desktop-auth-server user roles NAME r1,r2`."
+            ),
         )
         if activity_viewer is None:
-            placeholder = QLabel("The activity log is not available.")
+            placeholder = QLabel(WorkspaceWindow.tr("The activity log is not available."))
             placeholder.setAlignment(Qt.AlignCenter)
             activity_viewer = placeholder
         self.activity_viewer = activity_viewer
         self.activity_page = _page(
             "activityPage",
-            "Activity log",
+            WorkspaceWindow.tr("Activity log"),
             activity_viewer,
-            "What happened on this computer: sign-ins, failures, locks and sign-outs.",
+            WorkspaceWindow.tr(
+                "What happened on this computer: sign-ins, failures, locks and sign-outs."
+            ),
         )
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workspaceTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.tabBar().setAccessibleName("Workspace sections")
+        self.tabs.tabBar().setAccessibleName(WorkspaceWindow.tr("Workspace sections"))
+        # The letters of the tabs' mnemonics, which each language chooses.
         self.tabs.tabBar().setAccessibleDescription(
-            "Alt+D Documents, Alt+R Reports, Alt+A Administration, Alt+L Activity log."
+            WorkspaceWindow.tr(
+                "Alt+D Documents, Alt+R Reports, Alt+A Administration, Alt+L Activity log."
+            )
         )
-        self.tabs.addTab(self.documents_page, "&Documents")
-        self.tabs.addTab(self.reports_page, "&Reports")
-        self.tabs.addTab(self.admin_page, "&Administration")
-        self.tabs.addTab(self.activity_page, "Activity &log")
+        self.tabs.addTab(self.documents_page, WorkspaceWindow.tr("&Documents"))
+        self.tabs.addTab(self.reports_page, WorkspaceWindow.tr("&Reports"))
+        self.tabs.addTab(self.admin_page, WorkspaceWindow.tr("&Administration"))
+        self.tabs.addTab(self.activity_page, WorkspaceWindow.tr("Activity &log"))
 
         header = QFrame()
         header.setObjectName("workspaceHeader")
@@ -270,13 +322,13 @@ class WorkspaceWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setTextFormat(Qt.PlainText)  # names come from the identity server
         self.user_label.setObjectName("userLabel")
-        self.user_label.setAccessibleDescription("Signed-in user")
+        self.user_label.setAccessibleDescription(WorkspaceWindow.tr("Signed-in user"))
         header_layout.addWidget(self.user_label)
         header_layout.addStretch(1)
         self.roles_label = QLabel()
         self.roles_label.setTextFormat(Qt.PlainText)
         self.roles_label.setObjectName("rolesLabel")
-        self.roles_label.setAccessibleDescription("Roles of the signed-in user")
+        self.roles_label.setAccessibleDescription(WorkspaceWindow.tr("Roles of the signed-in user"))
         header_layout.addWidget(self.roles_label)
 
         central = QWidget()
@@ -290,7 +342,7 @@ class WorkspaceWindow(QMainWindow):
         self.status_label = QLabel()
         self.status_label.setTextFormat(Qt.PlainText)
         self.status_label.setObjectName("statusLabel")
-        self.status_label.setAccessibleDescription("Session status")
+        self.status_label.setAccessibleDescription(WorkspaceWindow.tr("Session status"))
         self.statusBar().setObjectName("statusBar")
         self.statusBar().addWidget(self.status_label, 1)
 
