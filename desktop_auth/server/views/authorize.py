@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from flask import Blueprint, Response, make_response, render_template, request, session
+from flask import Blueprint, Response, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from desktop_auth.server.authorization_server import client_ip
+from desktop_auth.server.csrf import csrf_ok, csrf_token, forget_csrf_token
 from desktop_auth.server.errors import CREDENTIALS_MESSAGE
 from desktop_auth.server.headers import CSP
 from desktop_auth.server.login import Attempt, CredentialsRejected, Throttled, sign_in
@@ -18,29 +18,13 @@ from desktop_auth.server.state import server_state
 
 bp = Blueprint("authorize", __name__)
 
-CSRF_KEY = "csrf_token"
-
-
-def _csrf_token() -> str:
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
-    return token
-
-
-def _csrf_ok() -> bool:
-    sent = request.form.get(CSRF_KEY, "")
-    expected = session.get(CSRF_KEY)
-    return isinstance(expected, str) and bool(sent) and secrets.compare_digest(sent, expected)
-
 
 def _page(status: int, grant: Any = None, **context: Any) -> Response:
     response = make_response(
         render_template(
             "login.html",
             client_id=grant.client.client_id if grant is not None else None,
-            csrf_token=_csrf_token(),
+            csrf_token=csrf_token(),
             issuer=server_state().config.issuer,
             **context,
         ),
@@ -83,7 +67,7 @@ def authorize_form() -> ResponseReturnValue:
 @bp.post("/authorize")
 def authorize_submit() -> ResponseReturnValue:
     state = server_state()
-    if not _csrf_ok():
+    if not csrf_ok():
         return _page(400, fatal="The form expired. Go back to the application and start again.")
     grant = _validate()
     if isinstance(grant, Response):
@@ -112,5 +96,5 @@ def authorize_submit() -> ResponseReturnValue:
         return _page(200, grant, username=username, error=CREDENTIALS_MESSAGE)
     granted: Response = state.oauth.create_authorization_response(grant_user=user, grant=grant)
     state.commit()
-    session.pop(CSRF_KEY, None)
+    forget_csrf_token()
     return granted
