@@ -18,7 +18,7 @@ from desktop_auth.server.receivers import connect_default_receivers
 from desktop_auth.server.secret_key import load_or_create_secret_key
 from desktop_auth.server.state import EXTENSION, ServerState
 from desktop_auth.server.throttle import Throttle
-from desktop_auth.server.views import authorize, discovery, oauth
+from desktop_auth.server.views import authorize, device, discovery, oauth
 
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
@@ -58,6 +58,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     app.register_blueprint(discovery.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(authorize.bp)
+    app.register_blueprint(device.bp)
 
     @app.before_request
     def _start_worker() -> None:

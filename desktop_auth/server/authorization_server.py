@@ -333,6 +333,8 @@ class AuthorizationServer(FlaskAuthorizationServer):
             family = req.authorization_code.family_id
         elif getattr(req, "refresh_token", None) is not None:
             family = req.refresh_token.family_id
+        elif getattr(req, "credential", None) is not None:
+            family = req.credential.family_id  # a device code (RFC 8628)
         else:
             family = str(uuid.uuid4())
         TokenIssuer(server_state()).save(_session(), token, req.client, req.user, family)
@@ -344,6 +346,13 @@ def query_client(client_id: str) -> Client | None:
 
 
 def create_authorization_server(app: Flask) -> AuthorizationServer:
+    # The device flow builds on this module's grants, so it is imported once they exist.
+    from desktop_auth.server.device import (
+        DeviceAuthorization,
+        DeviceCodeGrant,
+        IdTokenForDeviceCode,
+    )
+
     server = AuthorizationServer()
     server.init_app(app, query_client=query_client)
     server.register_token_generator("default", TokenIssuer(server_state(app)))
@@ -353,7 +362,9 @@ def create_authorization_server(app: Flask) -> AuthorizationServer:
     )
     server.register_grant(RefreshTokenGrant, [IdTokenForOtherGrants()])
     server.register_grant(PasswordGrant, [IdTokenForOtherGrants()])
+    server.register_grant(DeviceCodeGrant, [IdTokenForDeviceCode()])
     server.register_endpoint(Revocation)
     server.register_endpoint(Introspection)
+    server.register_endpoint(DeviceAuthorization)
     server.register_extension(Issuer())
     return server

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     cadd.add_argument("--redirect-uri", action="append", default=[], help="may be repeated")
     cadd.add_argument("--allow-password-grant", action="store_true")
     cadd.add_argument(
+        "--allow-device-grant",
+        action="store_true",
+        help="allow sign-in on another device (RFC 8628 device authorization grant)",
+    )
+    cadd.add_argument(
         "--confidential", action="store_true", help="give it a secret (printed once), e.g. an API"
     )
     client.add_parser("list", help="list clients")
@@ -153,7 +158,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         ensure_native_client(session)
     print(f"{'Already initialised' if existing else 'Initialised'}: {data_dir}")
     print(f"Issuer: {config.issuer if args.issuer else 'http://HOST:PORT given to run'}")
-    print(f"Native client: {NATIVE_CLIENT_ID} (redirect {NATIVE_REDIRECT_URI}, any port)")
+    print(
+        f"Native client: {NATIVE_CLIENT_ID} (redirect {NATIVE_REDIRECT_URI}, any port; "
+        "sign-in on another device allowed)"
+    )
     return EXIT_OK
 
 
@@ -249,6 +257,7 @@ def cmd_client(args: argparse.Namespace) -> int:
             for c in session.scalars(select(Client).order_by(Client.client_id)):
                 kind = "public" if c.is_public else "confidential"
                 grants = " password-grant" if c.allow_password_grant else ""
+                grants += " device-grant" if c.allow_device_grant else ""
                 print(f"{c.client_id}\t{kind}{grants}\t{' '.join(c.redirect_uris)}")
             return EXIT_OK
         for uri in args.redirect_uri:
@@ -271,6 +280,7 @@ def cmd_client(args: argparse.Namespace) -> int:
                 client_secret_hash=digest(secret) if secret else None,
                 redirect_uris=args.redirect_uri or [NATIVE_REDIRECT_URI],
                 allow_password_grant=args.allow_password_grant,
+                allow_device_grant=args.allow_device_grant,
                 first_party=True,
             )
         )

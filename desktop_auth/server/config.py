@@ -26,6 +26,10 @@ class ServerConfig:
     access_token_lifetime: int = 600
     id_token_lifetime: int = 600
     refresh_token_lifetime: int = 30 * 24 * 3600
+    # Sign-in on another device (RFC 8628): how long a device code and its user code live,
+    # and how often the device may poll for the outcome (slow_down adds 5 s each time).
+    device_code_lifetime: int = 600
+    device_poll_interval: int = 5
     # Throttling (ASVS 2.2.1): per account name and per client address.
     account_free_failures: int = 5
     account_base_delay: float = 1.0

@@ -42,7 +42,7 @@ class Attempt:
     password: str
     client_id: str
     ip: str
-    method: str  # "challenge", "password", "browser"
+    method: str  # "challenge", "password", "browser", "device"
 
     def __repr__(self) -> str:
         # Never the password, even in a traceback.

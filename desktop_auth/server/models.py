@@ -19,11 +19,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1"})
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def utcnow() -> datetime:
@@ -100,6 +102,8 @@ class Client(Base):
     client_secret_hash: Mapped[str | None] = mapped_column(String(64))
     redirect_uris: Mapped[list[str]] = mapped_column(default=list)
     allow_password_grant: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sign-in on another device (RFC 8628); opt-in, since its user codes can be phished.
+    allow_device_grant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     first_party: Mapped[bool] = mapped_column(Boolean, default=True)
     scope: Mapped[str] = mapped_column(Text, default="openid profile email roles offline_access")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -150,6 +154,8 @@ class Client(Base):
     def check_grant_type(self, grant_type: str) -> bool:
         if grant_type == "password":
             return self.allow_password_grant
+        if grant_type == DEVICE_CODE_GRANT_TYPE:
+            return self.allow_device_grant
         return grant_type in ("authorization_code", "refresh_token")
 
 
@@ -203,6 +209,45 @@ class AuthorizationCode(Base):
 
     def get_amr(self) -> list[str]:
         return ["pwd"]
+
+
+class DeviceCode(Base):
+    """One sign-in on another device (RFC 8628), from its device authorization to its tokens."""
+
+    __tablename__ = "device_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the device code: a database leak does not leak codes that can be polled.
+    device_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the normalised user code (little protection for 8 letters, but none stored
+    # as typed); unique while the row lives, so a user code names one sign-in.
+    user_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    # Seconds the device must wait between polls; slow_down adds 5 (RFC 8628 §3.5).
+    interval: Mapped[int] = mapped_column(Integer)
+    last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "pending", then "approved" (with user_id) or "denied" on the verification page.
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when the approved code was exchanged for tokens: it is single-use.
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    family_id: Mapped[str] = mapped_column(String(36))
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or utcnow())
+
+    # -- Authlib's DeviceCredentialMixin ----------------------------------------------------
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
 
 
 class Token(Base):

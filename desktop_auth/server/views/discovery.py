@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from desktop_auth.server.keys import ALGORITHM
+from desktop_auth.server.models import DEVICE_CODE_GRANT_TYPE
 from desktop_auth.server.state import server_state
 
 bp = Blueprint("discovery", __name__)
@@ -26,10 +27,16 @@ def metadata() -> dict[str, Any]:
         "jwks_uri": f"{issuer}/jwks.json",
         "revocation_endpoint": f"{issuer}/revoke",
         "introspection_endpoint": f"{issuer}/introspect",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
         "scopes_supported": SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "password"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "password",
+            DEVICE_CODE_GRANT_TYPE,
+        ],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
             "none",

@@ -1,4 +1,5 @@
-"""OAuth endpoints: first-party challenge, token, revocation, introspection, userinfo."""
+"""OAuth endpoints: first-party challenge, token, device authorization, revocation,
+introspection, userinfo."""
 
 from __future__ import annotations
 
@@ -110,6 +111,12 @@ def authorization_challenge() -> ResponseReturnValue:
 @bp.post("/token")
 def token() -> ResponseReturnValue:
     return _finish(server_state().oauth.create_token_response())
+
+
+@bp.post("/device_authorization")
+def device_authorization() -> ResponseReturnValue:
+    """RFC 8628 §3.1: a device code and a user code for sign-in on another device."""
+    return _finish(server_state().oauth.create_endpoint_response("device_authorization"))
 
 
 @bp.post("/revoke")
