@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.server.conftest import LoginPage
+from tests.server.conftest import ALICE, LoginPage
 
 PAGE_TIMEOUT_SECONDS = 60
 
@@ -99,3 +99,11 @@ class BrowserRobot:
 def query_params(url: str) -> dict[str, str]:
     """A URL's query parameters (each appears once in OAuth messages)."""
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+def alice_signs_in(browser: HttpBrowser, url: str) -> requests.Response:
+    """Alice types her credentials into the server's login page; the browser follows the
+    redirect to the app, whose page it returns."""
+    page = browser.open(url)
+    assert page.status_code == 200, page.text
+    return browser.submit(page, username=ALICE[0], password=ALICE[1], action="login")

@@ -24,6 +24,7 @@ from desktop_auth.session import Session
 
 if TYPE_CHECKING:
     from desktop_auth.oidc import OIDCClient
+    from desktop_auth.oidc.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,10 @@ class AuthController(QObject):
 
     refresh_retrying = pyqtSignal(int, str)
     revocation_failed = pyqtSignal(str)
+    # Browser sign-in: open this URL in the system browser (the window also shows it).
+    browser_url_ready = pyqtSignal(str)
+    # Sign-in on another device: show this DeviceCode (user code, URL) until it ends.
+    device_code_ready = pyqtSignal(object)
 
     def __init__(
         self,
@@ -171,6 +176,7 @@ class AuthController(QObject):
         self._session: Session | None = None
         self._attempt = 0
         self._signing_in = False
+        self._cancel_token: CancelToken | None = None  # of a browser or device sign-in
         self._locked = False
         # The session whose renewal is running: one at a time, or the server, which rotates
         # refresh tokens, would see one spent twice and revoke the session.
@@ -220,8 +226,20 @@ class AuthController(QObject):
             username,
             password,
             on_result=partial(self._sign_in_returned, self._attempt),
-            on_error=partial(self._sign_in_errored, self._attempt),
+            on_error=partial(self._password_sign_in_errored, self._attempt, username),
         )
+
+    def _password_sign_in_errored(self, attempt: int, username: str, error: BaseException) -> None:
+        """The server wants its own pages (redirect_to_web, or no native sign-in at all):
+        continue in the system browser, as DESIGN.md says, instead of failing."""
+        from desktop_auth.oidc.methods import BrowserRequiredError
+
+        if attempt == self._attempt and isinstance(error, BrowserRequiredError):
+            log.info("the server asks for its own sign-in pages; continuing in the browser")
+            self._signing_in = False
+            self.sign_in_with_browser(username)
+            return
+        self._sign_in_errored(attempt, error)
 
     @pyqtSlot(str, result=bool)
     def unlock(self, password: str) -> bool:
@@ -247,6 +265,48 @@ class AuthController(QObject):
             on_error=partial(self._sign_in_errored, self._attempt),
         )
 
+    @pyqtSlot()
+    def sign_in_with_browser(self, username: str = "") -> None:
+        """Sign in through the system browser (RFC 8252): ``browser_url_ready`` asks the UI
+        to open the URL; the events are those of a sign-in; ``cancel()`` stops the wait."""
+        token = self._start_waiting_sign_in(username)
+        if token is None:
+            return
+        self._run(
+            lambda: self._client.get().sign_in_with_browser(
+                self.browser_url_ready.emit, cancel=token, login_hint=username or None
+            ),
+            on_result=partial(self._sign_in_returned, self._attempt),
+            on_error=partial(self._sign_in_errored, self._attempt),
+        )
+
+    @pyqtSlot()
+    def sign_in_with_device(self, username: str = "") -> None:
+        """Sign in on another device (RFC 8628): ``device_code_ready`` carries the code to
+        show; the events are those of a sign-in; ``cancel()`` stops the polling."""
+        token = self._start_waiting_sign_in(username)
+        if token is None:
+            return
+        self._run(
+            lambda: self._client.get().sign_in_with_device(
+                self.device_code_ready.emit, cancel=token
+            ),
+            on_result=partial(self._sign_in_returned, self._attempt),
+            on_error=partial(self._sign_in_errored, self._attempt),
+        )
+
+    def _start_waiting_sign_in(self, username: str) -> CancelToken | None:
+        """Begin a sign-in that waits on the user elsewhere; None if one is running."""
+        if self._signing_in:
+            return None
+        from desktop_auth.oidc.cancel import CancelToken  # a small module, no heavy imports
+
+        self._attempt += 1
+        self._signing_in = True
+        self._cancel_token = CancelToken()
+        self.events.login_started.emit(username)
+        return self._cancel_token
+
     def _sign_in_blocking(self, username: str, password: str) -> Session:
         return self._client.get().sign_in(username, password)
 
@@ -256,6 +316,7 @@ class AuthController(QObject):
             self._revoke(session)
             return
         self._signing_in = False
+        self._cancel_token = None
         previous = self._session
         if self._locked and previous is not None:
             if session.subject != previous.subject:
@@ -288,6 +349,7 @@ class AuthController(QObject):
             log.info("a cancelled sign-in failed afterwards (%s); ignored", type(error).__name__)
             return
         self._signing_in = False
+        self._cancel_token = None
         self.events.login_failed.emit(failure_for(error))
 
     @pyqtSlot()
@@ -297,6 +359,9 @@ class AuthController(QObject):
             return False
         self._attempt += 1
         self._signing_in = False
+        if self._cancel_token is not None:  # a browser or device sign-in stops waiting now
+            self._cancel_token.cancel()
+            self._cancel_token = None
         self.events.login_failed.emit(AuthFailure("cancelled", cancelled_message()))
         return True
 
@@ -437,6 +502,9 @@ class AuthController(QObject):
         self._keep_late_renewals = not revoke
         self._attempt += 1  # a sign-in still running is ignored (and revoked) when it ends
         self._signing_in = False
+        if self._cancel_token is not None:  # a browser or device wait would hold up the quit
+            self._cancel_token.cancel()
+            self._cancel_token = None
         session, self._session = self._session, None
         if session is not None and revoke:
             self._revoke(session)

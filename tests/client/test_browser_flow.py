@@ -30,21 +30,13 @@ from desktop_auth.oidc.cancel import CancelToken
 from desktop_auth.oidc.loopback import BrowserTimeoutError, LoopbackError
 from desktop_auth.oidc.methods import BrowserRequiredError
 from tests.client.conftest import LEGACY_CLIENT, console_script
-from tests.http_browser import BrowserRobot, HttpBrowser, query_params
+from tests.http_browser import BrowserRobot, HttpBrowser, alice_signs_in, query_params
 from tests.server.conftest import ALICE, LiveServer, free_port
 
 URL_TIMEOUT_SECONDS = 60
 
 
 # --- what the person at the browser does ------------------------------------------------------
-
-
-def alice_signs_in(browser: HttpBrowser, url: str) -> requests.Response:
-    """Alice types her credentials into the server's login page; the browser follows the
-    redirect to the app, whose page it returns."""
-    page = browser.open(url)
-    assert page.status_code == 200, page.text
-    return browser.submit(page, username=ALICE[0], password=ALICE[1], action="login")
 
 
 def redirect_location(browser: HttpBrowser, url: str) -> str:
