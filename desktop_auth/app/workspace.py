@@ -387,19 +387,23 @@ class WorkspaceWindow(QMainWindow):
 
     @pyqtSlot(str)
     def show_status_notice(self, text: str) -> None:
-        """A passing notice in the status bar (it hides "Signed in as" until cleared)."""
+        """A passing notice in the status bar (it hides "Signed in as" until cleared), all of
+        it in the bar's tooltip too: a long one (more often in a longer language) is cut off
+        at the window's edge."""
         self.statusBar().showMessage(text)
+        self.statusBar().setToolTip(text)
 
     @pyqtSlot()
     def clear_status_notice(self) -> None:
         self.statusBar().clearMessage()
+        self.statusBar().setToolTip("")
 
     def clear_session(self) -> None:
         """Signed out: nothing of this user's work stays for the next one to see."""
         self.tabs.setCurrentIndex(0)
         self.document_editor.clear()
         self.documents_table.clearSelection()
-        self.statusBar().clearMessage()
+        self.clear_status_notice()
         self.status_label.clear()
         self.user_label.clear()
         self.roles_label.clear()

@@ -555,11 +555,22 @@ class LoginWindow(QMainWindow):
         self.message_label.style().unpolish(self.message_label)
         self.message_label.style().polish(self.message_label)
         self.message_label.setVisible(bool(text))
+        self._fit_message()
 
     def clear_message(self) -> None:
         self.message_label.clear()
         self.message_label.setAccessibleDescription("")
         self.message_label.hide()
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """Grow the window, if it must, so that every line of a wrapped message shows: Qt holds
+        a window to its labels' one-line height, and a longer message (a German one more
+        often) was squeezed under the button below it."""
+        layout = self.centralWidget().layout()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     @pyqtSlot()
     def submit(self) -> None:

@@ -79,7 +79,7 @@
     <message>
         <location filename="../../qt/log_viewer.py" line="353"/>
         <source>text in user or detail</source>
-        <translation>Text in Benutzer oder Details</translation>
+        <translation>Benutzer oder Details</translation>
     </message>
     <message>
         <location filename="../../qt/log_viewer.py" line="355"/>
@@ -1044,7 +1044,7 @@
     <message>
         <location filename="../../app/workspace.py" line="38"/>
         <source>Onboarding checklist</source>
-        <translation>Checkliste zur Einarbeitung</translation>
+        <translation>Einarbeitungsplan</translation>
     </message>
     <message>
         <location filename="../../app/workspace.py" line="38"/>
