@@ -14,8 +14,9 @@ from desktop_auth.app.application import DesktopApp
 from desktop_auth.app.main import build_parser
 from desktop_auth.secrets import TokenStore
 
-# Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies.
-from tests.qt.conftest import stopped_server_url  # noqa: F401
+# Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies;
+# the user interface's language from the Qt layer's (tests/qt/conftest.py).
+from tests.qt.conftest import stopped_server_url, use_language  # noqa: F401
 from tests.server.conftest import server, start_server  # noqa: F401
 
 

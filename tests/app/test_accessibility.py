@@ -130,9 +130,15 @@ def unnamed(window: QWidget, where: str) -> list[str]:
     return problems
 
 
+# Each language names things and picks its Alt+letters anew.
+LANGUAGES = pytest.mark.parametrize("language", ["en", "de"])
+
+
+@LANGUAGES
 def test_every_widget_of_the_login_window_lock_screen_and_workspace_is_named(
-    qtbot, server, make_app
+    qtbot, server, make_app, use_language, language
 ):
+    use_language(language)
     app = make_app("--issuer", server.url)
     window, workspace = app.login_window, app.workspace
     qtbot.waitUntil(window.issuer_label.isVisible)
@@ -302,7 +308,11 @@ def clashes(window: QWidget) -> list[str]:
     return sorted(what for letter, what in found if counts[letter] > 1)
 
 
-def test_no_two_things_on_screen_share_an_alt_letter(qtbot, server, make_app):
+@LANGUAGES
+def test_no_two_things_on_screen_share_an_alt_letter(
+    qtbot, server, make_app, use_language, language
+):
+    use_language(language)
     app = make_app("--issuer", server.url)
     assert clashes(app.login_window) == []
     with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):

@@ -42,6 +42,19 @@ def show_login_window(qtbot) -> Callable[..., LoginWindow]:
 
 
 @pytest.fixture
+def use_language(qapp) -> Iterator[Callable[[str], None]]:
+    """``use_language(code)`` speaks that language from then on, as ``--lang`` does (windows
+    built afterwards show it). Qt's translators are process-wide: they are removed when the
+    test ends, so that the tests after it are English again."""
+    from desktop_auth.qt.translation import install_language
+
+    installed = []
+    yield lambda language: installed.append(install_language(language))
+    for language in reversed(installed):
+        language.remove()
+
+
+@pytest.fixture
 def offline_window(show_login_window) -> LoginWindow:
     return show_login_window(AuthController(no_server))
 
