@@ -25,6 +25,7 @@ from desktop_auth.oidc.http import normalize_issuer
 if TYPE_CHECKING:
     from desktop_auth.activity_log import ActivityLog
     from desktop_auth.oidc.client import OIDCClient
+    from desktop_auth.oidc.device import DeviceCode
     from desktop_auth.session import Session
 
 PROG = "desktop-auth-cli"
@@ -148,7 +149,8 @@ def session_json(session: Session) -> dict[str, Any]:
 
 def check_login_options(args: argparse.Namespace) -> None:
     """Usage errors: a password login needs --username and --password-stdin; a browser login
-    takes no password, and the browser's options go with --browser only."""
+    takes no password, and the browser's options go with --browser only; a login on another
+    device (--device) takes neither username nor password."""
     if args.username is not None and not args.username:
         raise CliError("--username must not be empty", EXIT_USAGE)
     browser_options = [
@@ -161,7 +163,17 @@ def check_login_options(args: argparse.Namespace) -> None:
         )
         if value
     ]
-    if args.browser:
+    if args.device:
+        if args.browser:
+            raise CliError("--device and --browser are two ways to sign in: choose one", EXIT_USAGE)
+        if args.username is not None or args.password_stdin:
+            raise CliError(
+                "--device takes no username or password: they are entered on the other device",
+                EXIT_USAGE,
+            )
+        if browser_options:
+            raise CliError(f"{', '.join(browser_options)} go with --browser", EXIT_USAGE)
+    elif args.browser:
         if args.password_stdin:
             raise CliError("--browser takes no password: leave out --password-stdin", EXIT_USAGE)
     elif browser_options:
@@ -169,7 +181,7 @@ def check_login_options(args: argparse.Namespace) -> None:
     elif args.username is None or not args.password_stdin:
         raise CliError(
             "the following arguments are required: --username, --password-stdin (or sign in "
-            "with --browser)",
+            "with --browser or --device)",
             EXIT_USAGE,
         )
 
@@ -199,8 +211,34 @@ def open_in_browser(url: str, no_open: bool) -> None:
     print(url, file=sys.stderr, flush=True)
 
 
+def show_device_code(code: DeviceCode) -> None:
+    """Tell the person where to approve the sign-in, on stderr (stdout is for the JSON)."""
+    from datetime import datetime
+
+    from desktop_auth.oidc.oauth_errors import wait_phrase
+
+    print(
+        f"To sign in, open {code.verification_uri} and enter the code {code.user_code}",
+        file=sys.stderr,
+    )
+    if code.verification_uri_complete:
+        print(
+            f"(or open {code.verification_uri_complete}, which has the code in it)",
+            file=sys.stderr,
+        )
+    left = max(1, math.ceil((code.expires_at - datetime.now(UTC)).total_seconds()))
+    print(
+        f"{PROG}: waiting for the sign-in on the other device (the code expires in "
+        f"{wait_phrase(left)})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def sign_in(client: OIDCClient, args: argparse.Namespace) -> Session:
-    """The session of the password or browser sign-in the options ask for."""
+    """The session of the password, browser or other-device sign-in the options ask for."""
+    if args.device:
+        return client.sign_in_with_device(show_device_code)
     if not args.browser:
         return client.sign_in(args.username, read_password())
     from desktop_auth.oidc.browser import DEFAULT_TIMEOUT_SECONDS
@@ -341,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--browser",
         action="store_true",
         help="sign in in the system browser (authorization code + PKCE, loopback redirect)",
+    )
+    login.add_argument(
+        "--device",
+        action="store_true",
+        help="sign in on another device (phone, laptop): prints an address and a code to "
+        "enter there, then waits (RFC 8628)",
     )
     login.add_argument(
         "--no-open",

@@ -2,6 +2,12 @@
 
 from desktop_auth.oidc.cancel import CancelToken
 from desktop_auth.oidc.client import DEFAULT_CLIENT_ID, DEFAULT_SCOPE, ClientConfig, OIDCClient
+from desktop_auth.oidc.device import (
+    DeviceAuthorizationDeniedError,
+    DeviceCode,
+    DeviceCodeExpiredError,
+    DeviceFlowUnsupportedError,
+)
 from desktop_auth.oidc.discovery import Discovery
 from desktop_auth.oidc.http import HttpClient, is_loopback_host, normalize_issuer
 from desktop_auth.oidc.methods import BrowserRequiredError, SignInChoice, choose_sign_in
@@ -13,6 +19,10 @@ __all__ = [
     "BrowserRequiredError",
     "CancelToken",
     "ClientConfig",
+    "DeviceAuthorizationDeniedError",
+    "DeviceCode",
+    "DeviceCodeExpiredError",
+    "DeviceFlowUnsupportedError",
     "Discovery",
     "HttpClient",
     "OIDCClient",

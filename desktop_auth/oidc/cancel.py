@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+CANCELLED_MESSAGE = "Sign-in cancelled."
+
 
 class CancelToken:
     """Cancels a waiting sign-in: the UI thread calls ``cancel()``, the worker notices at once.

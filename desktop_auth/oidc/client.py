@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_auth.errors import (
+    CancelledError,
     CredentialsError,
     DesktopAuthError,
     ProtocolError,
@@ -22,13 +23,20 @@ from desktop_auth.oidc.browser import (
     AuthorizationRequest,
     authorization_code,
 )
-from desktop_auth.oidc.cancel import CancelToken
+from desktop_auth.oidc.cancel import CANCELLED_MESSAGE, CancelToken
+from desktop_auth.oidc.device import (
+    DeviceCode,
+    DeviceFlowUnsupportedError,
+    poll_for_tokens,
+    request_device_code,
+)
 from desktop_auth.oidc.discovery import Discovery, DiscoveryCache
 from desktop_auth.oidc.first_party import exchange_code, request_authorization_code
 from desktop_auth.oidc.http import DEFAULT_TIMEOUT, HttpClient, normalize_issuer
 from desktop_auth.oidc.identity import Identity, build_identity
 from desktop_auth.oidc.methods import (
     BROWSER,
+    DEVICE,
     NATIVE,
     PASSWORD,
     BrowserRequiredError,
@@ -256,6 +264,59 @@ class OIDCClient:
             )
         log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, BROWSER)
         return self._session(discovery, identity, tokens, BROWSER)
+
+    def sign_in_with_device(
+        self,
+        on_code: Callable[[DeviceCode], object],
+        *,
+        cancel: CancelToken | None = None,
+    ) -> Session:
+        """A validated session from a sign-in approved on another device (RFC 8628).
+
+        Asks the server for a user code and calls ``on_code(code)`` once (from this thread;
+        it should return promptly), as soon as there is something to show: the person opens
+        ``code.verification_uri`` on a phone or another computer and enters ``code.user_code``.
+        Then polls the token endpoint at the server's interval (slower when it says
+        slow_down) until the sign-in is approved there.
+
+        Blocks until then: run it in a worker. ``cancel.cancel()`` from any thread stops it
+        at once (CancelledError). Raises DeviceFlowUnsupportedError when the server has no
+        device authorization endpoint, DeviceAuthorizationDeniedError (declined on the other
+        device), DeviceCodeExpiredError (not approved in time), and the errors of
+        ``sign_in``. While polling, a server that cannot be reached is tried again until the
+        code expires.
+        """
+        if cancel is not None and cancel.cancelled:
+            raise CancelledError(CANCELLED_MESSAGE)
+        discovery = self.discover()
+        endpoint = discovery.device_authorization_endpoint
+        if endpoint is None:
+            raise DeviceFlowUnsupportedError(
+                "This server does not offer sign-in on another device: its discovery "
+                "document lists no device_authorization_endpoint. Sign in with the browser "
+                "instead."
+            )
+        config = self.config
+        scope = requested_scope(config.scope, discovery)
+        authorization = request_device_code(
+            self._http, endpoint, client_id=config.client_id, scope=scope
+        )
+        if cancel is not None and cancel.cancelled:
+            raise CancelledError(CANCELLED_MESSAGE)
+        on_code(authorization.code)
+        tokens = poll_for_tokens(
+            self._http,
+            discovery.token_endpoint,
+            authorization,
+            client_id=config.client_id,
+            scope=scope,
+            cancel=cancel,
+            clock=self._server_clock,
+        )
+        # No nonce: the device flow has no authorization request to carry one.
+        identity = self._identify(discovery, tokens, id_token=tokens.id_token)
+        log.info("%s signed in to %s (%s)", identity.username, discovery.issuer, DEVICE)
+        return self._session(discovery, identity, tokens, DEVICE)
 
     def _identify(
         self,

@@ -18,12 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from desktop_auth.errors import CancelledError, NetworkError
 from desktop_auth.oidc.browser import APP_NAME, DEFAULT_REDIRECT_PATH, DEFAULT_TIMEOUT_SECONDS
-from desktop_auth.oidc.cancel import CancelToken
+from desktop_auth.oidc.cancel import CANCELLED_MESSAGE, CancelToken
 from desktop_auth.oidc.oauth_errors import wait_phrase
 
 log = logging.getLogger(__name__)
 
-CANCELLED_MESSAGE = "Sign-in cancelled."
 # The browser's request for the redirect is answered once the sign-in's outcome is known
 # (code exchanged, tokens checked), so that its page can say whether sign-in worked. The
 # token endpoint's own timeouts bound that; this only guards against a flow that never answers.

@@ -10,6 +10,7 @@ from desktop_auth.errors import ProtocolError
 NATIVE = "native"
 PASSWORD = "password"  # noqa: S105 - a method name
 BROWSER = "browser"
+DEVICE = "device"
 
 
 class BrowserRequiredError(ProtocolError):
