@@ -52,9 +52,19 @@ class CatalogueTranslator(QTranslator):
         return self.catalogue.language
 
 
+def _read(language: str) -> Catalogue | None:
+    """The shipped catalogue of ``language``; None, logged, when it cannot be read (a broken
+    installation then shows English rather than not starting)."""
+    try:
+        return read_catalogue(language)
+    except (OSError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
+        log.warning("the %s translations cannot be read: %s", language, exc)
+        return None
+
+
 @lru_cache(maxsize=1)
 def _source_plurals() -> Catalogue:
-    return read_catalogue(SOURCE_LANGUAGE)
+    return _read(SOURCE_LANGUAGE) or Catalogue(SOURCE_LANGUAGE)
 
 
 def translate(
@@ -163,7 +173,9 @@ def install_language(language: str) -> InstalledLanguage:
     qt_translator = _qt_translator(language, app)
     if qt_translator is not None:
         translators.append(qt_translator)
-    translators.append(CatalogueTranslator(read_catalogue(language), app))
+    catalogue = _read(language)
+    if catalogue is not None:
+        translators.append(CatalogueTranslator(catalogue, app))
     for translator in translators:
         app.installTranslator(translator)
     log.info("user interface language: %s", language)
