@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, qVersion
+from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, QLocale, qVersion
 from PyQt5.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_auth.diagnostics import format_report, log_path, read_log_tail, runtime_facts
@@ -23,6 +23,8 @@ def qt_facts() -> list[tuple[str, str]]:
         ("PyQt", PYQT_VERSION_STR),
         ("Platform plugin", QApplication.platformName()),
         ("System tray", "yes" if QSystemTrayIcon.isSystemTrayAvailable() else "no"),
+        # The user interface's language and locale (--lang or the system's; C: none chosen).
+        ("Locale", QLocale().name()),
     ]
 
 

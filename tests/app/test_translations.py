@@ -5,6 +5,7 @@ Xvfb too."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QLabel
 
+from desktop_auth.app.diagnostics import diagnostic_report
 from desktop_auth.app.embedded import DEMO_ACCOUNTS
 from tests.app.conftest import focused, sign_in_with_keyboard
 from tests.server.conftest import ALICE
@@ -111,6 +113,8 @@ def test_german_sign_in_failure_workspace_lock_and_notices(qtbot, use_language, 
     assert window.heading.text() == "Gesperrt"
     assert window.message == "Geben Sie das Passwort von alice ein, um zu entsperren."
     assert window.switch_user_button.text() == "Als an&derer Benutzer anmelden"
+    # A bug report says which language the user saw.
+    assert re.search(r"^Locale: +de_DE$", diagnostic_report(app), re.MULTILINE)
 
 
 @pytest.mark.slow
