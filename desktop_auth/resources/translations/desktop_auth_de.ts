@@ -197,32 +197,32 @@
 <context>
     <name>AuthController</name>
     <message>
-        <location filename="../../qt/controller.py" line="55"/>
+        <location filename="../../qt/controller.py" line="56"/>
         <source>Sign-in cancelled.</source>
         <translation>Anmeldung abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../../qt/controller.py" line="59"/>
+        <location filename="../../qt/controller.py" line="60"/>
         <source>Sign-in failed because of an unexpected error in desktop-auth. Try again; if it keeps failing, report it with the application log.</source>
         <translation>Die Anmeldung ist wegen eines unerwarteten Fehlers in desktop-auth fehlgeschlagen. Versuchen Sie es erneut; wenn es weiterhin fehlschlägt, melden Sie den Fehler zusammen mit dem Anwendungsprotokoll.</translation>
     </message>
     <message>
-        <location filename="../../qt/controller.py" line="70"/>
+        <location filename="../../qt/controller.py" line="71"/>
         <source>An unexpected {error} happened in desktop-auth.</source>
         <translation>In desktop-auth ist ein unerwarteter Fehler aufgetreten ({error}).</translation>
     </message>
     <message>
-        <location filename="../../qt/controller.py" line="84"/>
+        <location filename="../../qt/controller.py" line="85"/>
         <source>Only {username} can unlock here. To use another account, choose &quot;Sign in as another user&quot;, which signs {username} out.</source>
         <translation>Nur {username} kann hier entsperren. Um ein anderes Konto zu verwenden, wählen Sie „Als anderer Benutzer anmelden“; dadurch wird {username} abgemeldet.</translation>
     </message>
     <message>
-        <location filename="../../qt/controller.py" line="91"/>
+        <location filename="../../qt/controller.py" line="92"/>
         <source>You are signed out on this computer, but the identity server could not be told; your session there ends when it expires. {explanation}</source>
         <translation>Sie sind auf diesem Computer abgemeldet, aber der Identitätsserver konnte nicht benachrichtigt werden; Ihre Sitzung dort endet, wenn sie abläuft. {explanation}</translation>
     </message>
     <message>
-        <location filename="../../qt/controller.py" line="397"/>
+        <location filename="../../qt/controller.py" line="462"/>
         <source>Could not renew your session; trying again in {seconds} s. {explanation}</source>
         <translation>Ihre Sitzung konnte nicht verlängert werden; neuer Versuch in {seconds} s. {explanation}</translation>
     </message>
@@ -569,7 +569,7 @@
 <context>
     <name>LoginWindow</name>
     <message>
-        <location filename="../../qt/login_window.py" line="654"/>
+        <location filename="../../qt/login_window.py" line="665"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
@@ -734,52 +734,52 @@
         <translation>Anmeldefehler</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="574"/>
+        <location filename="../../qt/login_window.py" line="585"/>
         <source>Enter your username.</source>
         <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="578"/>
+        <location filename="../../qt/login_window.py" line="589"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="600"/>
+        <location filename="../../qt/login_window.py" line="611"/>
         <source>Signing in as {username}…</source>
         <translation>Anmeldung als {username}…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="628"/>
+        <location filename="../../qt/login_window.py" line="639"/>
         <source>desktop-auth — Locked</source>
         <translation>desktop-auth — Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="629"/>
+        <location filename="../../qt/login_window.py" line="640"/>
         <source>Locked</source>
         <translation>Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="636"/>
+        <location filename="../../qt/login_window.py" line="647"/>
         <source>Enter the password of {username} to unlock.</source>
         <translation>Geben Sie das Passwort von {username} ein, um zu entsperren.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="661"/>
+        <location filename="../../qt/login_window.py" line="672"/>
         <source>desktop-auth — Sign in</source>
         <translation>desktop-auth — Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="694"/>
+        <location filename="../../qt/login_window.py" line="705"/>
         <source>Down or Alt+Down lists the accounts remembered on this computer.</source>
         <translation>Pfeil nach unten oder Alt+Pfeil nach unten listet die auf diesem Computer gespeicherten Konten auf.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="745"/>
+        <location filename="../../qt/login_window.py" line="756"/>
         <source>{username} is no longer remembered on this computer.</source>
         <translation>{username} ist auf diesem Computer nicht mehr gespeichert.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/login_window.py" line="775"/>
+        <location filename="../../qt/login_window.py" line="786"/>
         <source>Too many sign-in attempts. Try again in %n second(s).</source>
         <translation>
             <numerusform>Zu viele Anmeldeversuche. Versuchen Sie es in %n Sekunde erneut.</numerusform>
@@ -787,7 +787,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="792"/>
+        <location filename="../../qt/login_window.py" line="803"/>
         <source>You can try signing in again.</source>
         <translation>Sie können die Anmeldung erneut versuchen.</translation>
     </message>
