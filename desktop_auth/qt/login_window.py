@@ -8,6 +8,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import (
     QEvent,
@@ -17,12 +18,14 @@ from PyQt5.QtCore import (
     QSize,
     Qt,
     QTimer,
+    QUrl,
     pyqtSignal,
     pyqtSlot,
 )
 from PyQt5.QtGui import (
     QCloseEvent,
     QColor,
+    QDesktopServices,
     QHideEvent,
     QIcon,
     QKeyEvent,
@@ -59,9 +62,13 @@ from PyQt5.QtWidgets import (
 from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
+from desktop_auth.qt.device_panel import DeviceCodePanel
 from desktop_auth.qt.style import centre_on_screen
 from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.session import Session
+
+if TYPE_CHECKING:
+    from desktop_auth.oidc.device import DeviceCode
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +163,8 @@ class LoginWindow(QMainWindow):
     tr = TranslationContext("LoginWindow")
 
     sign_in_requested = pyqtSignal(str, str)
+    browser_sign_in_requested = pyqtSignal(str)  # the username typed, if any (a login hint)
+    device_sign_in_requested = pyqtSignal(str)
     cancel_requested = pyqtSignal()
     sign_out_requested = pyqtSignal()
     quit_requested = pyqtSignal()  # Ctrl+Q; the application decides what quitting means
@@ -174,6 +183,8 @@ class LoginWindow(QMainWindow):
         self.setObjectName("loginWindow")
         self.setWindowTitle(self._sign_in_title())
         self._busy = False
+        # "browser" or "device" while such a sign-in waits on the user elsewhere.
+        self._waiting_for: str | None = None
         self._locked_user: str | None = None
         self._retry_remaining = 0
         self._caps_lock: bool | None = None
@@ -286,6 +297,32 @@ class LoginWindow(QMainWindow):
             LoginWindow.tr("Enter signs in from any field.")
         )
 
+        # The other ways in, for servers that take no password here (DESIGN.md "Sign-in
+        # protocols" 3 and 4).
+        self.browser_button = QPushButton(LoginWindow.tr("Sign in with &browser"))
+        self.browser_button.setObjectName("browserButton")
+        self.browser_button.setAutoDefault(False)
+        self.browser_button.setAccessibleDescription(
+            LoginWindow.tr("Opens the identity server's own sign-in page in your web browser.")
+        )
+        self.device_button = QPushButton(LoginWindow.tr("Use another &device"))
+        self.device_button.setObjectName("deviceButton")
+        self.device_button.setAutoDefault(False)
+        self.device_button.setAccessibleDescription(
+            LoginWindow.tr("Shows a code to enter on your phone or another computer.")
+        )
+        self.browser_link = QLabel()
+        self.browser_link.setObjectName("browserLink")
+        self.browser_link.setTextFormat(Qt.PlainText)  # the address is the server's
+        self.browser_link.setWordWrap(True)
+        self.browser_link.setTextInteractionFlags(
+            Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard
+        )
+        self.browser_link.setAccessibleName(LoginWindow.tr("Sign-in address"))
+        self.browser_link.hide()
+        self.device_panel = DeviceCodePanel()
+        self.device_panel.hide()
+
         self.switch_user_button = QPushButton(LoginWindow.tr("Sign in as &another user"))
         self.switch_user_button.setObjectName("switchUserButton")
         self.switch_user_button.setAutoDefault(False)
@@ -332,7 +369,14 @@ class LoginWindow(QMainWindow):
         form.addWidget(self.message_label)
         form.addWidget(self.busy_indicator)
         form.addSpacing(6)
+        form.addWidget(self.browser_link)
+        form.addWidget(self.device_panel)
         form.addWidget(self.sign_in_button)
+        other_ways = QHBoxLayout()
+        other_ways.setSpacing(6)
+        other_ways.addWidget(self.browser_button, 1)
+        other_ways.addWidget(self.device_button, 1)
+        form.addLayout(other_ways)
         form.addWidget(self.switch_user_button)
 
         column = QVBoxLayout()
@@ -358,7 +402,9 @@ class LoginWindow(QMainWindow):
         self.setTabOrder(self.password, self.show_password)
         self.setTabOrder(self.show_password, self.stay_signed_in)
         self.setTabOrder(self.stay_signed_in, self.sign_in_button)
-        self.setTabOrder(self.sign_in_button, self.switch_user_button)
+        self.setTabOrder(self.sign_in_button, self.browser_button)
+        self.setTabOrder(self.browser_button, self.device_button)
+        self.setTabOrder(self.device_button, self.switch_user_button)
 
         # Enter submits from every field (a QMainWindow has no default button of its own).
         self._submit_shortcuts = [
@@ -419,6 +465,8 @@ class LoginWindow(QMainWindow):
         self._settings_shortcut.activated.connect(self.request_settings)
         self.settings_button.clicked.connect(self.request_settings)
         self.sign_in_button.clicked.connect(self.submit)
+        self.browser_button.clicked.connect(self.sign_in_with_browser)
+        self.device_button.clicked.connect(self.sign_in_with_device)
         self.switch_user_button.clicked.connect(self._on_switch_user)
         self.show_password.toggled.connect(self._on_show_password_toggled)
         self._retry_timer.timeout.connect(self._on_retry_tick)
@@ -431,6 +479,10 @@ class LoginWindow(QMainWindow):
         self.accounts_list.installEventFilter(self)
 
         self.sign_in_requested.connect(self.controller.sign_in)
+        self.browser_sign_in_requested.connect(self.controller.sign_in_with_browser)
+        self.device_sign_in_requested.connect(self.controller.sign_in_with_device)
+        self.controller.browser_url_ready.connect(self._on_browser_url)
+        self.controller.device_code_ready.connect(self._on_device_code)
         self.sign_out_requested.connect(self.controller.sign_out)
         self.cancel_requested.connect(self.controller.cancel)
         events = self.controller.events
@@ -608,13 +660,71 @@ class LoginWindow(QMainWindow):
     @pyqtSlot(str)
     def _on_login_started(self, username: str) -> None:
         self._set_busy(True)
+        if self._waiting_for == "browser":
+            text = LoginWindow.tr("Opening your web browser… Finish signing in there. Esc cancels.")
+        elif self._waiting_for == "device":
+            text = LoginWindow.tr("Asking the server for a code… Esc cancels.")
+        else:
+            text = LoginWindow.tr("Signing in as {username}…").format(username=username)
+        self.show_message(text, kind="info")
+
+    @pyqtSlot()
+    def sign_in_with_browser(self) -> None:
+        """Sign in through the system browser (the username, if typed, is a login hint)."""
+        if self._busy or self._retry_remaining > 0:
+            return
+        self._waiting_for = "browser"
+        self.browser_sign_in_requested.emit(self.username.text().strip())
+
+    @pyqtSlot()
+    def sign_in_with_device(self) -> None:
+        """Sign in on another device: a code to enter there is shown here."""
+        if self._busy or self._retry_remaining > 0:
+            return
+        self._waiting_for = "device"
+        self.device_sign_in_requested.emit(self.username.text().strip())
+
+    @pyqtSlot(str)
+    def _on_browser_url(self, url: str) -> None:
+        """Open the server's sign-in page; show its address too, for another browser."""
+        self.browser_link.setText(url)
+        self.browser_link.show()
+        if QDesktopServices.openUrl(QUrl(url)):
+            self.show_message(
+                LoginWindow.tr(
+                    "Finish signing in in your web browser; this window comes back by "
+                    "itself. Esc cancels."
+                ),
+                kind="info",
+            )
+        else:
+            self.show_message(
+                LoginWindow.tr(
+                    "No web browser could be opened here. Open the address below in a "
+                    "browser yourself, or press Esc and use another device."
+                ),
+                kind="info",
+            )
+
+    @pyqtSlot(object)
+    def _on_device_code(self, device_code: DeviceCode) -> None:
+        self.device_panel.show_code(device_code)
         self.show_message(
-            LoginWindow.tr("Signing in as {username}…").format(username=username),
+            LoginWindow.tr(
+                "Waiting for you to approve the sign-in on the other device. Esc cancels."
+            ),
             kind="info",
         )
 
+    def _end_waiting(self) -> None:
+        self._waiting_for = None
+        self.browser_link.clear()
+        self.browser_link.hide()
+        self.device_panel.clear()
+
     @pyqtSlot(AuthFailure)
     def _on_login_failed(self, failure: AuthFailure) -> None:
+        self._end_waiting()
         self._set_busy(False)
         self.password.clear()
         if failure.kind == "throttled" and failure.retry_after:
@@ -627,6 +737,7 @@ class LoginWindow(QMainWindow):
 
     @pyqtSlot(Session)
     def _on_signed_in(self, session: Session) -> None:
+        self._end_waiting()
         self._set_busy(False)
         self.password.clear()
         self.clear_message()
@@ -772,6 +883,8 @@ class LoginWindow(QMainWindow):
             widget.setEnabled(not busy)
         self.stay_signed_in.setEnabled(not busy and self._keyring_available)
         self.sign_in_button.setEnabled(not busy and self._retry_remaining == 0)
+        for button in (self.browser_button, self.device_button):
+            button.setEnabled(not busy and self._retry_remaining == 0)
         self.busy_indicator.setVisible(busy)
         self._update_accounts_offer()
 

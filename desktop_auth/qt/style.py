@@ -382,6 +382,24 @@ QPushButton#switchUserButton {{
 }}
 QPushButton#switchUserButton:hover {{ text-decoration: underline; }}
 QPushButton#switchUserButton:focus {{ border-color: {s.focus}; outline: none; }}
+QPushButton#browserButton, QPushButton#deviceButton {{
+    background: {s.surface};
+    color: {s.accent_text};
+    border: 2px solid {s.control_border};
+    border-radius: 8px;
+    padding: 6px;
+}}
+QPushButton#browserButton:hover, QPushButton#deviceButton:hover {{ text-decoration: underline; }}
+QPushButton#browserButton:focus, QPushButton#deviceButton:focus {{
+    border-color: {s.focus};
+    outline: none;
+}}
+QPushButton#browserButton:disabled, QPushButton#deviceButton:disabled {{
+    color: {s.disabled};
+    border-color: {s.border};
+}}
+QLabel#deviceCode {{ color: {s.text}; }}
+QLabel#browserLink, QLabel#deviceUrl {{ color: {s.muted}; }}
 QPushButton#settingsButton {{
     background: transparent;
     color: {s.muted};

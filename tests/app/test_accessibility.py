@@ -343,6 +343,8 @@ def test_the_lock_screen_tab_order_reaches_sign_in_as_another_user(qtbot, server
     assert tab_cycle(qtbot, window.password) == [
         "showPassword",
         "signInButton",
+        "browserButton",  # the same account may unlock through the browser too
+        "deviceButton",
         "switchUserButton",
         "username",
     ]

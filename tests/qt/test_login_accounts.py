@@ -299,10 +299,18 @@ def test_while_signing_in_the_list_closes_and_esc_still_cancels(qtbot, offline_w
 def test_tab_skips_the_accounts_button_and_enter_in_the_field_still_signs_in(qtbot, offline_window):
     window = with_accounts(qtbot, offline_window)
     seen = []
-    for _ in range(5):
+    for _ in range(7):
         press(qtbot, Qt.Key_Tab)
         seen.append(focused_name())
-    assert seen == ["password", "showPassword", "staySignedIn", "signInButton", "username"]
+    assert seen == [
+        "password",
+        "showPassword",
+        "staySignedIn",
+        "signInButton",
+        "browserButton",
+        "deviceButton",
+        "username",
+    ]
 
     requests = []
     window.sign_in_requested.connect(lambda user, password: requests.append(user))

@@ -30,13 +30,21 @@ def test_tab_goes_username_password_show_password_stay_signed_in_sign_in_and_aro
 ):
     qtbot.waitUntil(lambda: focused_name() == "username")
     seen = []
-    for _ in range(5):
+    for _ in range(7):
         press(Qt.Key_Tab, qtbot=qtbot)
         seen.append(focused_name())
-    assert seen == ["password", "showPassword", "staySignedIn", "signInButton", "username"]
+    assert seen == [
+        "password",
+        "showPassword",
+        "staySignedIn",
+        "signInButton",
+        "browserButton",
+        "deviceButton",
+        "username",
+    ]
 
     press(Qt.Key_Backtab, Qt.ShiftModifier, qtbot=qtbot)
-    assert focused_name() == "signInButton"
+    assert focused_name() == "deviceButton"
 
 
 def test_alt_mnemonics_reach_every_field_and_button(qtbot, offline_window):

@@ -361,6 +361,39 @@
     </message>
 </context>
 <context>
+    <name>DeviceCodePanel</name>
+    <message>
+        <location filename="../../qt/device_panel.py" line="49"/>
+        <source>On your phone or another computer, open this address:</source>
+        <translation>Öffnen Sie auf Ihrem Telefon oder einem anderen Computer diese Adresse:</translation>
+    </message>
+    <message>
+        <location filename="../../qt/device_panel.py" line="61"/>
+        <source>Address to open</source>
+        <translation>Zu öffnende Adresse</translation>
+    </message>
+    <message>
+        <location filename="../../qt/device_panel.py" line="62"/>
+        <source>and enter this code:</source>
+        <translation>und geben Sie diesen Code ein:</translation>
+    </message>
+    <message>
+        <location filename="../../qt/device_panel.py" line="75"/>
+        <source>Code to enter</source>
+        <translation>Einzugebender Code</translation>
+    </message>
+    <message>
+        <location filename="../../qt/device_panel.py" line="79"/>
+        <source>QR code of the address</source>
+        <translation>QR-Code der Adresse</translation>
+    </message>
+    <message>
+        <location filename="../../qt/device_panel.py" line="80"/>
+        <source>Scan it with a phone to open the address with the code filled in.</source>
+        <translation>Scannen Sie ihn mit einem Telefon, um die Adresse mit bereits eingetragenem Code zu öffnen.</translation>
+    </message>
+</context>
+<context>
     <name>EmbeddedServer</name>
     <message>
         <location filename="../../app/embedded.py" line="79"/>
@@ -569,217 +602,217 @@
 <context>
     <name>LoginWindow</name>
     <message>
-        <location filename="../../qt/login_window.py" line="665"/>
+        <location filename="../../qt/login_window.py" line="776"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="211"/>
+        <location filename="../../qt/login_window.py" line="222"/>
         <source>The identity server you sign in to</source>
         <translation>Der Identitätsserver, bei dem Sie sich anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="227"/>
+        <location filename="../../qt/login_window.py" line="238"/>
         <source>Username</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="229"/>
+        <location filename="../../qt/login_window.py" line="240"/>
         <source>&amp;Username</source>
         <translation>&amp;Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="236"/>
+        <location filename="../../qt/login_window.py" line="247"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="237"/>
+        <location filename="../../qt/login_window.py" line="248"/>
         <source>Enter signs in.</source>
         <translation>Die Eingabetaste meldet an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="240"/>
+        <location filename="../../qt/login_window.py" line="251"/>
         <source>&amp;Password</source>
         <translation>&amp;Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="244"/>
+        <location filename="../../qt/login_window.py" line="255"/>
         <source>Caps Lock is on.</source>
         <translation>Die Feststelltaste ist aktiviert.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="246"/>
+        <location filename="../../qt/login_window.py" line="257"/>
         <source>Passwords are case-sensitive.</source>
         <translation>Bei Passwörtern wird zwischen Groß- und Kleinschreibung unterschieden.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="254"/>
+        <location filename="../../qt/login_window.py" line="265"/>
         <source>Sho&amp;w password</source>
         <translation>Passwort an&amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="256"/>
+        <location filename="../../qt/login_window.py" line="267"/>
         <source>Shows the password as you type it.</source>
         <translation>Zeigt das Passwort beim Tippen an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="261"/>
+        <location filename="../../qt/login_window.py" line="272"/>
         <source>Stay si&amp;gned in</source>
         <translation>An&amp;gemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="548"/>
+        <location filename="../../qt/login_window.py" line="600"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="276"/>
+        <location filename="../../qt/login_window.py" line="287"/>
         <source>Signing in</source>
         <translation>Anmeldung läuft</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="277"/>
+        <location filename="../../qt/login_window.py" line="288"/>
         <source>Esc cancels.</source>
         <translation>Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="282"/>
+        <location filename="../../qt/login_window.py" line="293"/>
         <source>&amp;Sign in</source>
         <translation>&amp;Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="285"/>
+        <location filename="../../qt/login_window.py" line="296"/>
         <source>Enter signs in from any field.</source>
         <translation>Die Eingabetaste meldet aus jedem Feld an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="289"/>
+        <location filename="../../qt/login_window.py" line="326"/>
         <source>Sign in as &amp;another user</source>
         <translation>Als an&amp;derer Benutzer anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="292"/>
+        <location filename="../../qt/login_window.py" line="329"/>
         <source>Signs the locked account out, so that another can sign in.</source>
         <translation>Meldet das gesperrte Konto ab, damit sich ein anderes anmelden kann.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="298"/>
+        <location filename="../../qt/login_window.py" line="335"/>
         <source>Se&amp;ttings…</source>
         <translation>Eins&amp;tellungen…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="303"/>
+        <location filename="../../qt/login_window.py" line="340"/>
         <source>Identity server, idle lock and notifications (Ctrl+,)</source>
         <translation>Identitätsserver, Sperre bei Inaktivität und Benachrichtigungen (Strg+,)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="407"/>
+        <location filename="../../qt/login_window.py" line="453"/>
         <source>Remembered accounts</source>
         <translation>Gespeicherte Konten</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="386"/>
+        <location filename="../../qt/login_window.py" line="432"/>
         <source>Enter chooses the highlighted account, Delete forgets it on this computer, Esc closes the list.</source>
         <translation>Die Eingabetaste wählt das markierte Konto, Entf vergisst es auf diesem Computer, Esc schließt die Liste.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="395"/>
+        <location filename="../../qt/login_window.py" line="441"/>
         <source>Remembered accounts (Alt+Down)</source>
         <translation>Gespeicherte Konten (Alt+Pfeil nach unten)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="408"/>
+        <location filename="../../qt/login_window.py" line="454"/>
         <source>Lists the accounts remembered on this computer; Alt+Down in the username field.</source>
         <translation>Listet die auf diesem Computer gespeicherten Konten auf; Alt+Pfeil nach unten im Feld Benutzername.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="467"/>
+        <location filename="../../qt/login_window.py" line="519"/>
         <source>&lt;b&gt;Demo server&lt;/b&gt; — running on this computer with these accounts:</source>
         <translation>&lt;b&gt;Demo-Server&lt;/b&gt; — läuft auf diesem Computer mit diesen Konten:</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="471"/>
+        <location filename="../../qt/login_window.py" line="523"/>
         <source>Demo server accounts</source>
         <translation>Konten des Demo-Servers</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="473"/>
+        <location filename="../../qt/login_window.py" line="525"/>
         <source>{username}, password {password}, roles {roles}</source>
         <translation>{username}, Passwort {password}, Rollen {roles}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="473"/>
+        <location filename="../../qt/login_window.py" line="525"/>
         <source>{username}, password {password}</source>
         <translation>{username}, Passwort {password}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="495"/>
+        <location filename="../../qt/login_window.py" line="547"/>
         <source>Keep you signed in on this computer (system keyring).</source>
         <translation>Hält Sie auf diesem Computer angemeldet (System-Schlüsselbund).</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="514"/>
+        <location filename="../../qt/login_window.py" line="566"/>
         <source>{username} — stays signed in</source>
         <translation>{username} — bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="515"/>
+        <location filename="../../qt/login_window.py" line="567"/>
         <source>{username}, stays signed in</source>
         <translation>{username}, bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="548"/>
+        <location filename="../../qt/login_window.py" line="600"/>
         <source>Sign-in error</source>
         <translation>Anmeldefehler</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="585"/>
+        <location filename="../../qt/login_window.py" line="637"/>
         <source>Enter your username.</source>
         <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="589"/>
+        <location filename="../../qt/login_window.py" line="641"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="611"/>
+        <location filename="../../qt/login_window.py" line="668"/>
         <source>Signing in as {username}…</source>
         <translation>Anmeldung als {username}…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="639"/>
+        <location filename="../../qt/login_window.py" line="750"/>
         <source>desktop-auth — Locked</source>
         <translation>desktop-auth — Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="640"/>
+        <location filename="../../qt/login_window.py" line="751"/>
         <source>Locked</source>
         <translation>Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="647"/>
+        <location filename="../../qt/login_window.py" line="758"/>
         <source>Enter the password of {username} to unlock.</source>
         <translation>Geben Sie das Passwort von {username} ein, um zu entsperren.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="672"/>
+        <location filename="../../qt/login_window.py" line="783"/>
         <source>desktop-auth — Sign in</source>
         <translation>desktop-auth — Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="705"/>
+        <location filename="../../qt/login_window.py" line="816"/>
         <source>Down or Alt+Down lists the accounts remembered on this computer.</source>
         <translation>Pfeil nach unten oder Alt+Pfeil nach unten listet die auf diesem Computer gespeicherten Konten auf.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="756"/>
+        <location filename="../../qt/login_window.py" line="867"/>
         <source>{username} is no longer remembered on this computer.</source>
         <translation>{username} ist auf diesem Computer nicht mehr gespeichert.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/login_window.py" line="786"/>
+        <location filename="../../qt/login_window.py" line="899"/>
         <source>Too many sign-in attempts. Try again in %n second(s).</source>
         <translation>
             <numerusform>Zu viele Anmeldeversuche. Versuchen Sie es in %n Sekunde erneut.</numerusform>
@@ -787,9 +820,59 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="803"/>
+        <location filename="../../qt/login_window.py" line="916"/>
         <source>You can try signing in again.</source>
         <translation>Sie können die Anmeldung erneut versuchen.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="302"/>
+        <source>Sign in with &amp;browser</source>
+        <translation>Im &amp;Webbrowser anmelden</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="305"/>
+        <source>Opens the identity server&apos;s own sign-in page in your web browser.</source>
+        <translation>Öffnet die Anmeldeseite des Identitätsservers in Ihrem Webbrowser.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="308"/>
+        <source>Use another &amp;device</source>
+        <translation>Auf anderem G&amp;erät anmelden</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="311"/>
+        <source>Shows a code to enter on your phone or another computer.</source>
+        <translation>Zeigt einen Code, den Sie auf Ihrem Telefon oder einem anderen Computer eingeben.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="321"/>
+        <source>Sign-in address</source>
+        <translation>Anmeldeadresse</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="664"/>
+        <source>Opening your web browser… Finish signing in there. Esc cancels.</source>
+        <translation>Ihr Webbrowser wird geöffnet … Schließen Sie die Anmeldung dort ab. Esc bricht ab.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="666"/>
+        <source>Asking the server for a code… Esc cancels.</source>
+        <translation>Der Server wird nach einem Code gefragt … Esc bricht ab.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="693"/>
+        <source>Finish signing in in your web browser; this window comes back by itself. Esc cancels.</source>
+        <translation>Schließen Sie die Anmeldung in Ihrem Webbrowser ab; dieses Fenster kommt von selbst zurück. Esc bricht ab.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="701"/>
+        <source>No web browser could be opened here. Open the address below in a browser yourself, or press Esc and use another device.</source>
+        <translation>Hier konnte kein Webbrowser geöffnet werden. Öffnen Sie die Adresse unten selbst in einem Browser, oder drücken Sie Esc und melden Sie sich auf einem anderen Gerät an.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="712"/>
+        <source>Waiting for you to approve the sign-in on the other device. Esc cancels.</source>
+        <translation>Warten, bis Sie die Anmeldung auf dem anderen Gerät bestätigen. Esc bricht ab.</translation>
     </message>
 </context>
 <context>
