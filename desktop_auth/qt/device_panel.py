@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # A QR code wants a light margin of four modules around it to be read reliably.
 QUIET_ZONE_MODULES = 4
-MODULE_PIXELS = 4
+MODULE_PIXELS = 3
 
 
 def qr_pixmap(text: str, module_pixels: int = MODULE_PIXELS) -> QPixmap:
