@@ -32,7 +32,12 @@ from desktop_auth.oidc.device import (
 )
 from desktop_auth.oidc.discovery import Discovery, DiscoveryCache
 from desktop_auth.oidc.first_party import exchange_code, request_authorization_code
-from desktop_auth.oidc.http import DEFAULT_TIMEOUT, HttpClient, normalize_issuer
+from desktop_auth.oidc.http import (
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
+    HttpClient,
+    normalize_issuer,
+)
 from desktop_auth.oidc.identity import Identity, build_identity
 from desktop_auth.oidc.methods import (
     BROWSER,
@@ -69,7 +74,10 @@ class ClientConfig:
     allow_password_grant: bool = False
     scope: str = DEFAULT_SCOPE
     roles_claim: str | None = None
+    # Seconds for connecting and for each read (timeout), and for a whole answer
+    # (total_timeout: a server dripping its answer a byte at a time is given up on).
     timeout: float = DEFAULT_TIMEOUT
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
     # Browser sign-in: the loopback redirect's path, and its port for providers that
     # registered one (0: any free port, RFC 8252 §7.3).
     redirect_path: str = DEFAULT_REDIRECT_PATH
@@ -99,7 +107,7 @@ class OIDCClient:
     def __init__(self, config: ClientConfig, policy: PermissionPolicy) -> None:
         self.config = config
         self.policy = policy
-        self._http = HttpClient(config.ca_bundle, config.timeout)
+        self._http = HttpClient(config.ca_bundle, config.timeout, config.total_timeout)
         self._discovery = DiscoveryCache()
         self._validators: dict[str, TokenValidator] = {}
         self._server_clock = ServerClock()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # requests is imported when the first request is made, not at
     import requests
 
 DEFAULT_TIMEOUT = 10.0
+# From sending the request to the answer's last byte: a server dripping its body a byte at a
+# time never trips the per-read timeout above, and would hold a sign-in as long as it liked.
+DEFAULT_TOTAL_TIMEOUT = 30.0
 # Discovery documents, JWKS, token and userinfo responses are a few kilobytes.
 MAX_BODY_BYTES = 1_000_000
 USER_AGENT = "desktop-auth"
@@ -35,6 +38,8 @@ USER_AGENT = "desktop-auth"
 _UNKNOWN_CA_CODES = frozenset({18, 19, 20, 21, 27})
 _EXPIRED_CODES = frozenset({9, 10})
 _HOSTNAME_MISMATCH_CODE = 62
+# requests reads a None proxy as "none for this scheme", though its stubs allow only str.
+_NO_PROXY: dict[str, str] = {"http": None, "https": None, "all": None}  # type: ignore[dict-item]
 
 
 class HttpStatusError(ServerError):
@@ -173,6 +178,43 @@ def _tls_error(host: str, exc: BaseException) -> TLSError:
     )
 
 
+def _proxy_url(url: str) -> str:
+    """The proxy requests takes for ``url`` from the environment, without its credentials."""
+    from requests.utils import get_environ_proxies, select_proxy
+
+    proxy = select_proxy(url, get_environ_proxies(url)) or ""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def _proxy_error(url: str, host: str, exc: BaseException) -> NetworkError:
+    """What went wrong on the way through the proxy set in HTTPS_PROXY / HTTP_PROXY."""
+    proxy = _proxy_url(url)
+    variable = "HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY"
+    cause = _root_cause(exc)
+    text = str(cause)
+    if isinstance(cause, ConnectionRefusedError):
+        what = "the proxy refused the connection (is it running, and on that port?)"
+    elif isinstance(cause, socket.gaierror):
+        what = "the proxy's host name was not found"
+    elif isinstance(cause, TimeoutError):
+        what = "the proxy did not answer in time"
+    elif " 407 " in f" {text} ":
+        what = (
+            "the proxy wants a user name and password (407); put them in the proxy URL, "
+            f"{variable}=http://USER:PASSWORD@proxy:port"
+        )
+    elif "Tunnel connection failed:" in text:
+        status = text.split("Tunnel connection failed:", 1)[1].strip()
+        what = f"the proxy refused to connect to it ({status})"
+    else:
+        what = _describe_network_error(exc, 0)
+    return NetworkError(
+        f"Cannot reach {host} through the proxy {proxy}: {what}. The proxy comes from "
+        f"{variable}; set NO_PROXY={urlsplit(url).hostname} to go to {host} directly."
+    )
+
+
 def _oauth_error_suffix(body: dict[str, Any]) -> str:
     error = body.get("error")
     return f" (error {error!r})" if isinstance(error, str) else ""
@@ -234,9 +276,17 @@ class HttpClient:
     redirected POST would resend a password). Thread-safe enough for concurrent calls.
     """
 
-    def __init__(self, ca_bundle: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        ca_bundle: Path | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+    ) -> None:
+        """``timeout``: for connecting and for each read; ``total_timeout``: for the whole
+        answer (at least ``timeout``)."""
         self._ca_bundle = ca_bundle
         self._timeout = timeout
+        self._total_timeout = max(total_timeout, timeout)
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
 
@@ -284,10 +334,15 @@ class HttpClient:
 
         check_url(url)
         host = urlsplit(url).netloc
+        # Loopback (the embedded server, a browser sign-in's redirect) never goes through a
+        # proxy from HTTPS_PROXY / HTTP_PROXY: the proxy's 127.0.0.1 is not this computer.
+        # None keeps the environment's proxy for that scheme out (requests drops it then).
+        proxies = _NO_PROXY if is_loopback_host(urlsplit(url).hostname or "") else None
         headers = {"Accept": "application/json"}
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         sent_at = time.time()
+        started = time.monotonic()
         try:
             with self._requests().request(
                 method,
@@ -297,6 +352,7 @@ class HttpClient:
                 timeout=self._timeout,
                 allow_redirects=False,
                 stream=True,
+                proxies=proxies,
             ) as response:
                 local_time = (sent_at + time.time()) / 2
                 status, reason = response.status_code, response.reason or ""
@@ -307,16 +363,11 @@ class HttpClient:
                         f"{url} redirects to {location}. Use the issuer URL the server itself "
                         "reports; OAuth endpoints must not redirect."
                     )
-                body = b""
-                for chunk in response.iter_content(chunk_size=65536):
-                    body += chunk
-                    if len(body) > MAX_BODY_BYTES:
-                        raise ServerError(
-                            f"{url} sent more than {MAX_BODY_BYTES} bytes; that is not an "
-                            "OAuth or OpenID Connect response."
-                        )
+                body = self._read_body(response, url, host, started + self._total_timeout)
         except DesktopAuthError:
             raise
+        except requests.exceptions.ProxyError as exc:
+            raise _proxy_error(url, host, exc) from exc
         except requests.exceptions.SSLError as exc:
             raise _tls_error(host, exc) from exc
         except requests.exceptions.Timeout as exc:
@@ -333,6 +384,38 @@ class HttpClient:
         return self._parse(
             url, host, status, reason, response_headers, body, require_json, local_time
         )
+
+    def _read_body(
+        self, response: requests.Response, url: str, host: str, deadline: float
+    ) -> bytes:
+        """The body, read as it arrives so that ``deadline`` (time.monotonic()) holds even
+        when each read brings a byte just before the per-read timeout."""
+        from urllib3.exceptions import HTTPError as Urllib3Error
+        from urllib3.exceptions import ReadTimeoutError
+
+        body = b""
+        try:
+            while chunk := response.raw.read1(65536, decode_content=True):
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    raise ServerError(
+                        f"{url} sent more than {MAX_BODY_BYTES} bytes; that is not an "
+                        "OAuth or OpenID Connect response."
+                    )
+                if time.monotonic() > deadline:
+                    raise NetworkError(
+                        f"{host} is answering too slowly: its answer was not complete within "
+                        f"{self._total_timeout:g} s. Check your network, or try again later."
+                    )
+        except ReadTimeoutError as exc:
+            raise NetworkError(
+                f"Cannot reach {host}: the answer stopped arriving (nothing for "
+                f"{self._timeout:g} s). Check your network, or try again later."
+            ) from exc
+        except Urllib3Error as exc:
+            described = _describe_network_error(exc, self._timeout)
+            raise NetworkError(f"The answer from {host} broke off: {described}") from exc
+        return body
 
     @staticmethod
     def _parse(
@@ -393,6 +476,7 @@ class HttpClient:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
     "MAX_BODY_BYTES",
     "HttpClient",
     "HttpStatusError",
