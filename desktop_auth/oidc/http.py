@@ -37,7 +37,8 @@ USER_AGENT = "desktop-auth"
 # OpenSSL verify codes (X509_V_ERR_*) a private CA explains, so --ca-bundle is the fix.
 _UNKNOWN_CA_CODES = frozenset({18, 19, 20, 21, 27})
 _EXPIRED_CODES = frozenset({9, 10})
-_HOSTNAME_MISMATCH_CODE = 62
+# Host name (62) and IP address (64) mismatch: the certificate is for another server.
+_HOST_MISMATCH_CODES = frozenset({62, 64})
 # requests reads a None proxy as "none for this scheme", though its stubs allow only str.
 _NO_PROXY: dict[str, str] = {"http": None, "https": None, "all": None}  # type: ignore[dict-item]
 
@@ -154,7 +155,7 @@ def _tls_error(host: str, exc: BaseException) -> TLSError:
     cause = _root_cause(exc)
     if isinstance(cause, ssl.SSLCertVerificationError):
         detail = (cause.verify_message or str(cause)).rstrip(".")
-        if cause.verify_code == _HOSTNAME_MISMATCH_CODE:
+        if cause.verify_code in _HOST_MISMATCH_CODES:
             return TLSError(
                 f"TLS error talking to {host}: the certificate is for another host name "
                 f"({detail}). Check the issuer URL."
