@@ -101,17 +101,38 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def read_password() -> str:
     """The password: the first line of standard input, or typed unechoed at a terminal."""
+    from desktop_auth.oidc.credentials import (
+        MAX_PASSWORD_LENGTH,
+        InputProblem,
+        describe_problem,
+        password_problem,
+    )
+
     if sys.stdin.isatty():
         import getpass
 
         password = getpass.getpass("Password: ")
     else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
+        # At most one character past the limit (and the line end): a huge input is not read.
+        password = sys.stdin.readline(MAX_PASSWORD_LENGTH + 3).rstrip("\r\n")
+    problem = password_problem(password)
+    if problem is InputProblem.EMPTY:
         raise CliError(
             "no password on standard input (--password-stdin reads its first line)", EXIT_USAGE
         )
+    if problem is not None:
+        raise CliError(f"{describe_problem('password', problem)} Nothing was sent.", EXIT_USAGE)
     return password
+
+
+def check_username(username: str) -> str:
+    """The --username to send, trimmed; a usage error if it cannot be sent."""
+    from desktop_auth.oidc.credentials import clean_username, describe_problem, username_problem
+
+    problem = username_problem(username)
+    if problem is not None:
+        raise CliError(f"{describe_problem('username', problem)} Nothing was sent.", EXIT_USAGE)
+    return clean_username(username)
 
 
 def open_activity_log(data_dir: Path | None) -> ActivityLog | None:
@@ -240,7 +261,7 @@ def sign_in(client: OIDCClient, args: argparse.Namespace) -> Session:
     if args.device:
         return client.sign_in_with_device(show_device_code)
     if not args.browser:
-        return client.sign_in(args.username, read_password())
+        return client.sign_in(check_username(args.username), read_password())
     from desktop_auth.oidc.browser import DEFAULT_TIMEOUT_SECONDS
 
     return client.sign_in_with_browser(

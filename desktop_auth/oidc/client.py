@@ -24,6 +24,7 @@ from desktop_auth.oidc.browser import (
     authorization_code,
 )
 from desktop_auth.oidc.cancel import CANCELLED_MESSAGE, CancelToken
+from desktop_auth.oidc.credentials import describe_problem, password_problem, username_problem
 from desktop_auth.oidc.device import (
     DeviceCode,
     DeviceFlowUnsupportedError,
@@ -166,6 +167,13 @@ class OIDCClient:
         """
         if not username or not password:
             raise CredentialsError("Enter your username and password.")
+        # Nothing over-long or holding control characters leaves this computer.
+        for field, problem in (
+            ("username", username_problem(username)),
+            ("password", password_problem(password)),
+        ):
+            if problem is not None:
+                raise CredentialsError(describe_problem(field, problem))
         method = self.sign_in_method()
         discovery = self.discover()
         config = self.config

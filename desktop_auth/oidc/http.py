@@ -179,18 +179,20 @@ def _tls_error(host: str, exc: BaseException) -> TLSError:
     )
 
 
-def _proxy_url(url: str) -> str:
-    """The proxy requests takes for ``url`` from the environment, without its credentials."""
+def _environment_proxy(url: str) -> tuple[str, bool]:
+    """The proxy requests takes for ``url`` from the environment, without its credentials,
+    and whether its URL holds a user name."""
     from requests.utils import get_environ_proxies, select_proxy
 
     proxy = select_proxy(url, get_environ_proxies(url)) or ""
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return shown, bool(parts.username)
 
 
 def _proxy_error(url: str, host: str, exc: BaseException) -> NetworkError:
     """What went wrong on the way through the proxy set in HTTPS_PROXY / HTTP_PROXY."""
-    proxy = _proxy_url(url)
+    proxy, has_credentials = _environment_proxy(url)
     variable = "HTTPS_PROXY" if url.startswith("https:") else "HTTP_PROXY"
     cause = _root_cause(exc)
     text = str(cause)
@@ -200,14 +202,16 @@ def _proxy_error(url: str, host: str, exc: BaseException) -> NetworkError:
         what = "the proxy's host name was not found"
     elif isinstance(cause, TimeoutError):
         what = "the proxy did not answer in time"
+    elif " 407 " in f" {text} " and has_credentials:
+        what = f"the proxy did not accept the user name and password in {variable} (407)"
     elif " 407 " in f" {text} ":
         what = (
             "the proxy wants a user name and password (407); put them in the proxy URL, "
-            f"{variable}=http://USER:PASSWORD@proxy:port"
+            f"{variable}=http://USER:PASSWORD@HOST:PORT"
         )
     elif "Tunnel connection failed:" in text:
         status = text.split("Tunnel connection failed:", 1)[1].strip()
-        what = f"the proxy refused to connect to it ({status})"
+        what = f"the proxy would not connect to it ({status})"
     else:
         what = _describe_network_error(exc, 0)
     return NetworkError(

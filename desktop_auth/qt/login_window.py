@@ -60,6 +60,14 @@ from PyQt5.QtWidgets import (
 )
 
 from desktop_auth.errors import AuthFailure
+from desktop_auth.oidc.credentials import (
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    InputProblem,
+    clean_username,
+    password_problem,
+    username_problem,
+)
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.device_panel import DeviceCodePanel
@@ -78,6 +86,12 @@ RETRY_TICK_MS = 200
 USERNAME_ROLE = Qt.UserRole
 # Keys the open accounts list handles itself, though the window has shortcuts for them.
 LIST_KEYS = frozenset({Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape})
+
+
+def field_max_length(characters: int) -> int:
+    """A QLineEdit maxLength (UTF-16 units) that keeps a huge paste cheap yet still over
+    ``characters`` characters, so it is refused as too long rather than silently cut short."""
+    return 2 * (characters + 1)
 
 
 def caps_lock_from_key(event: QKeyEvent) -> bool | None:
@@ -189,6 +203,9 @@ class LoginWindow(QMainWindow):
         self._retry_remaining = 0
         self._caps_lock: bool | None = None
         self._keyring_available = True
+        # Set while the message shown is about what the fields hold (too long, control
+        # characters), so that it goes once they are put right.
+        self._input_message_shown = False
 
         self._retry_timer = QTimer(self)
         self._retry_timer.setObjectName("retryTimer")
@@ -237,6 +254,7 @@ class LoginWindow(QMainWindow):
         self.username.setObjectName("username")
         self.username.setAccessibleName(LoginWindow.tr("Username"))
         self.username.setInputMethodHints(Qt.ImhNoAutoUppercase | Qt.ImhNoPredictiveText)
+        self.username.setMaxLength(field_max_length(MAX_USERNAME_LENGTH))
         self.username_label = QLabel(LoginWindow.tr("&Username"))
         self.username_label.setObjectName("usernameLabel")
         self.username_label.setBuddy(self.username)
@@ -248,6 +266,7 @@ class LoginWindow(QMainWindow):
         self.password.setAccessibleDescription(LoginWindow.tr("Enter signs in."))
         self.password.setEchoMode(QLineEdit.Password)
         self.password.setInputMethodHints(Qt.ImhHiddenText | Qt.ImhSensitiveData)
+        self.password.setMaxLength(field_max_length(MAX_PASSWORD_LENGTH))
         self.password_label = QLabel(LoginWindow.tr("&Password"))
         self.password_label.setObjectName("passwordLabel")
         self.password_label.setBuddy(self.password)
@@ -475,6 +494,8 @@ class LoginWindow(QMainWindow):
         self.accounts_action.triggered.connect(self.show_remembered_accounts)
         self._accounts.activated[QModelIndex].connect(self._on_account_activated)
         self.username.textEdited.connect(self._on_username_edited)
+        self.username.textEdited.connect(self._on_field_edited)
+        self.password.textEdited.connect(self._on_field_edited)
         # After the completer's own filter on its list, so this one sees Delete first.
         self.accounts_list.installEventFilter(self)
 
@@ -593,6 +614,7 @@ class LoginWindow(QMainWindow):
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show ``text`` in the window and expose it to screen readers."""
+        self._input_message_shown = False
         self.message_label.setText(text)
         self.message_label.setProperty("kind", kind)
         # No live regions in PyQt5: the name says what kind of message, the description what
@@ -610,6 +632,7 @@ class LoginWindow(QMainWindow):
         self._fit_message()
 
     def clear_message(self) -> None:
+        self._input_message_shown = False
         self.message_label.clear()
         self.message_label.setAccessibleDescription("")
         self.message_label.hide()
@@ -632,16 +655,61 @@ class LoginWindow(QMainWindow):
             return
         if self._busy or self._retry_remaining > 0:
             return
-        username = self.username.text().strip()
+        username = clean_username(self.username.text())
         if not username:
             self.show_message(LoginWindow.tr("Enter your username."))
             self.username.setFocus(Qt.OtherFocusReason)
+            return
+        if self._show_input_problem():
             return
         if not self.password.text():
             self.show_message(LoginWindow.tr("Enter your password."))
             self.password.setFocus(Qt.OtherFocusReason)
             return
         self.sign_in_requested.emit(username, self.password.text())
+
+    def _input_problem(self) -> tuple[QLineEdit, str] | None:
+        """The first field that holds what cannot be sent (too long, control characters),
+        with a message saying so; an empty field is not a problem here."""
+        if username_problem(self.username.text()) is InputProblem.TOO_LONG:
+            text = LoginWindow.tr("The username is too long: at most {limit} characters.")
+            return self.username, text.format(limit=MAX_USERNAME_LENGTH)
+        if username_problem(self.username.text()) is InputProblem.CONTROL_CHARACTER:
+            return self.username, LoginWindow.tr(
+                "The username contains a control character (such as a tab or a line break), "
+                "perhaps pasted with it. Type it again."
+            )
+        if password_problem(self.password.text()) is InputProblem.TOO_LONG:
+            text = LoginWindow.tr("The password is too long: at most {limit} characters.")
+            return self.password, text.format(limit=MAX_PASSWORD_LENGTH)
+        if password_problem(self.password.text()) is InputProblem.CONTROL_CHARACTER:
+            return self.password, LoginWindow.tr(
+                "The password contains a control character (such as a tab or a line break), "
+                "perhaps pasted with it. Type it again."
+            )
+        return None
+
+    def _show_input_problem(self) -> bool:
+        """Say what cannot be sent, in the field that holds it; False if nothing."""
+        problem = self._input_problem()
+        if problem is None:
+            return False
+        field, text = problem
+        self.show_message(text)
+        self._input_message_shown = True
+        field.setFocus(Qt.OtherFocusReason)
+        return True
+
+    @pyqtSlot(str)
+    def _on_field_edited(self, text: str) -> None:
+        """Say at once when a paste or keystroke makes a field unsendable, and stop saying
+        it once both fields are put right."""
+        problem = self._input_problem()
+        if problem is not None:
+            self.show_message(problem[1])
+            self._input_message_shown = True
+        elif self._input_message_shown:
+            self.clear_message()
 
     @pyqtSlot()
     def request_settings(self) -> None:

@@ -874,6 +874,26 @@
         <source>Waiting for you to approve the sign-in on the other device. Esc cancels.</source>
         <translation>Warten, bis Sie die Anmeldung auf dem anderen Gerät bestätigen. Esc bricht ab.</translation>
     </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="675"/>
+        <source>The username is too long: at most {limit} characters.</source>
+        <translation>Der Benutzername ist zu lang: höchstens {limit} Zeichen.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="678"/>
+        <source>The username contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
+        <translation>Der Benutzername enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie ihn erneut ein.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="683"/>
+        <source>The password is too long: at most {limit} characters.</source>
+        <translation>Das Passwort ist zu lang: höchstens {limit} Zeichen.</translation>
+    </message>
+    <message>
+        <location filename="../../qt/login_window.py" line="686"/>
+        <source>The password contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
+        <translation>Das Passwort enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie es erneut ein.</translation>
+    </message>
 </context>
 <context>
     <name>MinutesSpinBox</name>
