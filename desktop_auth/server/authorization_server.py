@@ -7,7 +7,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -104,6 +104,18 @@ class IdTokenForOtherGrants(_IdTokenMixin, OpenIDToken):
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request: Any, client: Client) -> str:
+        # Authlib quotes the requested URI in its error description, and refuses to build an
+        # error whose description holds a quote, a backslash or non-ASCII (an HTTP 500).
+        requested = request.payload.redirect_uri
+        if requested and not client.check_redirect_uri(requested):
+            raise InvalidRequestError("The redirect URI is not registered for this client.")
+        uri: str = grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(
+            request, client
+        )
+        return uri
 
     def save_authorization_code(self, code: str, req: Any) -> None:
         issue_code(
@@ -328,6 +340,16 @@ class Issuer(IssuerParameter):
 
 
 class AuthorizationServer(FlaskAuthorizationServer):
+    def get_authorization_grant(self, request: Any) -> Any:
+        try:
+            return super().get_authorization_grant(request)
+        except ValueError:
+            # Authlib quotes an unsupported response_type in its error description and cannot
+            # build that error when the value holds characters an error description may not.
+            raise UnsupportedResponseTypeError(
+                "The response type is not supported by the server."
+            ) from None
+
     def save_token(self, token: dict[str, Any], req: Any) -> None:
         if getattr(req, "authorization_code", None) is not None:
             family = req.authorization_code.family_id

@@ -161,10 +161,16 @@ class Client(Base):
 
 def _without_loopback_port(uri: str) -> str | None:
     """``uri`` with its port removed when it is an http loopback URI, else None."""
+    # urlsplit drops tabs and line breaks and strips leading blanks, and a browser reads a
+    # backslash as a slash: such a URI must not match the clean one it would be taken for.
+    if "\\" in uri or any(ch.isspace() or not ch.isprintable() for ch in uri):
+        return None
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
+        return None
+    if "@" in parts.netloc:  # userinfo: the rebuilt URI would drop it
         return None
     host = parts.hostname or ""
     shown = f"[{host}]" if ":" in host else host

@@ -51,7 +51,14 @@ class ServedApp:
         self._deferred = _Deferred()
         # One host gives one listening socket: a TcpWSGIServer, which knows its port.
         self.server: Any = create_server(
-            self._deferred, host=host, port=port, threads=threads, ident="desktop-auth-server"
+            self._deferred,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="desktop-auth-server",
+            # waitress strips X-Forwarded-* itself unless told otherwise; with trusted proxies
+            # the app's ProxyFix reads them (config.trusted_proxies), so they must reach it.
+            clear_untrusted_proxy_headers=not config.trusted_proxies,
         )
         self.port = int(self.server.effective_port)
         self.url = issuer_for(host, self.port)
