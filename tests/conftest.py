@@ -14,6 +14,7 @@ import pytest
 from tests.keyring_service import secret_service  # noqa: F401
 
 # A private Xvfb display, for the tests that drive the app as a real process with xdotool.
+from tests.system_browser import system_browser  # noqa: F401
 from tests.virtual_display import virtual_display  # noqa: F401
 
 # Before any QApplication exists. QT_QPA_PLATFORM=xcb (with a display) shows the windows.

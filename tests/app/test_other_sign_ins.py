@@ -4,44 +4,16 @@ keyboard: the same workspace, events and activity log as a password sign-in."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from PyQt5.QtCore import QObject, Qt, QUrl, pyqtSlot
-from PyQt5.QtGui import QDesktopServices
+from PyQt5.QtCore import Qt
 
 from desktop_auth.app.application import DesktopApp
 from tests.app.conftest import focused
 from tests.app.test_sign_in import logged_events
 from tests.http_browser import BrowserRobot, HttpBrowser, alice_signs_in
 from tests.server.conftest import ALICE, LiveServer
-
-
-class SystemBrowser(QObject):
-    """What QDesktopServices.openUrl hands http(s) addresses to while a test runs: a robot
-    acting as the person at the browser (no real browser runs on a test machine)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.robot: Callable[[str], None] | None = None
-        self.opened: list[str] = []
-
-    @pyqtSlot(QUrl)
-    def open(self, url: QUrl) -> None:
-        address = url.toString(QUrl.FullyEncoded)
-        self.opened.append(address)
-        if self.robot is not None:
-            self.robot(address)
-
-
-@pytest.fixture
-def system_browser() -> Iterator[SystemBrowser]:
-    browser = SystemBrowser()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, browser, "open")
-    yield browser
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
 
 
 def start_at_username(qtbot, app: DesktopApp) -> None:

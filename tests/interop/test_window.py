@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt5.QtCore import Qt
+
 from desktop_auth.errors import AuthFailure
 from desktop_auth.session import Session
 from tests.app.conftest import focused, sign_in_with_keyboard
@@ -65,15 +67,21 @@ def test_wrong_password_keeps_the_username_and_clears_the_password(qtbot, dot_se
     qtbot.waitUntil(lambda: focused() is window.password)
 
 
-def test_without_the_opt_in_the_window_says_this_server_needs_the_browser(
-    qtbot, dot_server, make_app
+def test_without_the_opt_in_the_window_continues_in_the_browser(
+    qtbot, dot_server, make_app, system_browser
 ):
     app = start_against(make_app, dot_server)
+    window = app.login_window
 
-    outcome = sign_in(qtbot, app, "alice", dot_server.passwords["alice"])
+    # No native sign-in and no password grant allowed: DESIGN.md's third way, the browser.
+    sign_in_with_keyboard(qtbot, app, "alice", dot_server.passwords["alice"])
 
-    assert isinstance(outcome, AuthFailure), outcome
-    assert outcome.kind == "protocol"
-    assert "browser" in outcome.message.lower()
-    assert app.login_window.message_label.text() == outcome.message
+    qtbot.waitUntil(window.browser_link.isVisible, timeout=20_000)
+    (opened,) = system_browser.opened
+    assert opened.startswith(dot_server.issuer + "/authorize/?")
+    assert "code_challenge_method=S256" in opened
+    assert window.busy
     assert not app.workspace.isVisible()
+    with qtbot.waitSignal(app.events.login_failed) as failed:
+        qtbot.keyClick(focused() or window, Qt.Key_Escape)
+    assert failed.args[0].kind == "cancelled"
