@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -36,7 +37,9 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TextIO
 
-from .securefiles import FILE_MODE, ensure_private_dir
+from .securefiles import FILE_MODE, ensure_private_dir, move_aside
+
+log = logging.getLogger(__name__)
 
 LOG_FILENAME = "activity.sqlite3"
 
@@ -116,6 +119,28 @@ class NoActivityLogError(ActivityLogError):
     """There is no log file yet (nothing has been recorded in that data dir)."""
 
 
+class CorruptActivityLogError(ActivityLogError):
+    """The file is not an SQLite database, or a damaged or truncated one: it cannot be read,
+    so (unlike a broken hash chain, which is evidence to keep) it is no use as a log.
+    ``reason`` says what is wrong, in words fit to show."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path} is not a usable activity log: {reason}")
+        self.reason = reason
+
+
+class ActivityLogWriteError(ActivityLogError):
+    """An entry could not be committed (disk full, file gone read-only, I/O error); nothing
+    of it was written and every entry committed before is intact."""
+
+
+# SQLite's result codes for a file that is damaged (CORRUPT) or not a database at all (NOTADB).
+_CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Companions of the database file; they move aside with it.
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row of the log, as exported."""
@@ -139,6 +164,15 @@ class Entry:
             "detail": dict(self.detail),
             "hash": self.hash,
         }
+
+
+@dataclass(frozen=True)
+class OpenedLog:
+    """``ActivityLog.open_or_start_fresh``'s answer: the log, and a warning to show when the
+    old file could not be read and was moved aside."""
+
+    log: ActivityLog
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +297,41 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(seq, ts, event, username, issuer, json.loads(detail), hash_)
 
 
+def _check_header(path: Path) -> None:
+    """``CorruptActivityLogError`` for a file that is not SQLite or is shorter than its own
+    header says (cut off by a full disk, a failed copy or a crash of the file system).
+
+    SQLite itself notices a cut-off file only when it reads a missing page, which may be
+    long after start-up; the header check costs one 100-byte read.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+            size = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        return
+    if not header:
+        return  # a new, empty file: SQLite writes the header with the first transaction
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise CorruptActivityLogError(path, "it is not an SQLite database")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is valid only while the "version valid for" number matches the change
+    # counter (older writers did not keep it up to date).
+    if header[92:96] == header[24:28] and size < pages * page_size:
+        raise CorruptActivityLogError(
+            path, f"it is cut off: {size} of its {pages * page_size} bytes are there"
+        )
+
+
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> ActivityLogError:
+    """Our error for an SQLite one: corrupt files apart from everything else."""
+    if getattr(exc, "sqlite_errorcode", None) in _CORRUPT_CODES:
+        return CorruptActivityLogError(path, f"the file is damaged ({exc})")
+    return ActivityLogError(f"{path} is not a usable activity log: {exc}")
+
+
 def _create_private_file(path: Path) -> None:
     """Create ``path`` 0600 if missing (so SQLite's -wal and -shm copy that mode); tighten it
     if an existing file is looser."""
@@ -285,18 +354,63 @@ class ActivityLog:
     SQLite's write lock before reading the previous hash.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open (or create) the log; ``CorruptActivityLogError`` if the file is damaged,
+        ``ActivityLogError`` if it cannot be used for another reason (read-only, say).
+
+        ``read_only``: open an existing log on a medium nobody can write (a read-only data
+        dir, a backup), to read, export and verify it; ``append`` then refuses.
+        """
         self.path = path
-        _create_private_file(path)
+        self.read_only = read_only
+        _check_header(path)
+        connections: list[sqlite3.Connection] = []
         try:
-            self._writer = self._connect()
-            self._writer.executescript(_SCHEMA)
-            self._writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._reader = self._connect()
+            if not read_only:
+                _create_private_file(path)
+            connections.append(self._connect())
+            self._writer = connections[0]
+            if not read_only:
+                self._writer.executescript(_SCHEMA)
+                # Written only when it changes: opening a log on a full disk still works.
+                (version,) = self._writer.execute("PRAGMA user_version").fetchone()
+                if version != SCHEMA_VERSION:
+                    self._writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # What every append reads: the head row and the newest leaf of the entries.
+            self._writer.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            self._writer.execute("SELECT max(seq) FROM entries").fetchone()
+            connections.append(self._connect())
+            self._reader = connections[1]
         except sqlite3.DatabaseError as exc:
-            raise ActivityLogError(f"{path} is not a usable activity log: {exc}") from exc
+            for connection in connections:
+                connection.close()
+            raise _database_error(path, exc) from exc
+        except OSError as exc:
+            raise ActivityLogError(
+                f"cannot open the activity log {path}: {exc.strerror or exc}"
+            ) from exc
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
+
+    @classmethod
+    def open_or_start_fresh(cls, path: Path) -> OpenedLog:
+        """Open the log at ``path``; if the file is damaged (``CorruptActivityLogError``),
+        move it (and its -wal and -shm) aside to ``<name>.corrupt-<UTC timestamp>`` and start
+        a new log there. The warning in the answer says so, naming both files.
+
+        A log whose hash chain is broken opens normally: that is evidence, kept in place
+        (``verify`` reports it). Other errors (a read-only data dir) are raised.
+        """
+        try:
+            return OpenedLog(cls(path))
+        except CorruptActivityLogError as exc:
+            aside = move_aside(path, _SQLITE_COMPANIONS)
+            warning = (
+                f"The activity log {path} could not be read ({exc.reason}). It was kept as "
+                f"{aside.name} and a new activity log was started."
+            )
+            log.warning("%s", warning)
+            return OpenedLog(cls(path), warning)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> ActivityLog:
@@ -304,17 +418,30 @@ class ActivityLog:
 
     @classmethod
     def open_existing(cls, path: Path) -> ActivityLog:
-        """Open a log that must already exist (for reading it); ``NoActivityLogError`` if not."""
+        """Open a log that must already exist (for reading it); ``NoActivityLogError`` if not.
+
+        In a folder that cannot be written (a read-only mount, a copy on a DVD) it is opened
+        read-only, so it can still be exported and verified.
+        """
         if not path.is_file():
             raise NoActivityLogError(
                 f"there is no activity log at {path} yet: nothing has been recorded there"
             )
-        return cls(path)
+        return cls(path, read_only=not os.access(path.parent, os.W_OK))
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, check_same_thread: bool = False) -> sqlite3.Connection:
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in append).
+        if self.read_only:
+            # immutable: no -shm or -wal can be made beside it, and no one can change it.
+            connection = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=check_same_thread,
+            )
+            return connection
         connection = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+            self.path, isolation_level=None, check_same_thread=check_same_thread, timeout=10.0
         )
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
@@ -358,6 +485,8 @@ class ActivityLog:
             raise ValueError(f"detail is not plain JSON: {exc}") from exc
         if len(detail_json.encode("utf-8")) > MAX_DETAIL_BYTES:
             raise ValueError(f"detail is larger than {MAX_DETAIL_BYTES} bytes")
+        if self.read_only:
+            raise ActivityLogWriteError(f"the activity log {self.path} was opened read-only")
         ts = utc_timestamp()
         with self._write_lock:
             connection = self._writer
@@ -380,11 +509,23 @@ class ActivityLog:
                     (seq, hash_),
                 )
                 connection.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise ActivityLogWriteError(
+                    f"cannot write to the activity log {self.path}: {exc}"
+                ) from exc
             except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                self._rollback()
                 raise
         return Entry(seq, ts, event, username, issuer, json.loads(detail_json), hash_)
+
+    def _rollback(self) -> None:
+        """End a failed append's transaction; a failure to (the disk is gone) is logged."""
+        try:
+            if self._writer.in_transaction:
+                self._writer.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            log.warning("could not roll back in %s: %s", self.path, exc)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -443,7 +584,10 @@ class ActivityLog:
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
         """A connection of its own inside one read transaction, so a long export or verify
         sees one consistent state and does not hold up the viewer's reads."""
-        connection = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        if self.read_only:
+            connection = self._connect(check_same_thread=True)
+        else:
+            connection = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
         try:
             connection.execute("BEGIN")
             yield connection

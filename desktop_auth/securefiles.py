@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -59,3 +60,25 @@ def create_private_file_once(path: Path, data: bytes) -> bool:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return True
+
+
+def move_aside(path: Path, companions: tuple[str, ...] = ()) -> Path:
+    """Rename a damaged ``path`` to ``<name>.corrupt-<UTC timestamp>`` beside it (never over
+    an earlier one) and return the new path; it is kept for the user to inspect.
+
+    ``companions`` are suffixes of files that belong with it (SQLite's ``-wal``, ``-shm``):
+    each one present moves to the new name plus that suffix, so the copy kept is complete and
+    nothing stale is left beside a fresh file.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    os.replace(path, aside)
+    for suffix in companions:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, aside.with_name(aside.name + suffix))
+    return aside

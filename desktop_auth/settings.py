@@ -9,13 +9,12 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import DesktopAuthError
-from .securefiles import ensure_private_dir, write_private_file
+from .securefiles import ensure_private_dir, move_aside, write_private_file
 
 log = logging.getLogger(__name__)
 
@@ -427,7 +426,7 @@ def load_settings(data_dir: Path) -> LoadedSettings:
     try:
         return LoadedSettings(Settings.from_json(json.loads(raw)))
     except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
-        aside = _move_aside(path)
+        aside = move_aside(path)
         warning = (
             f"the settings file {path} could not be read ({exc}); it was moved to "
             f"{aside.name} and the default settings are used"
@@ -440,14 +439,3 @@ def save_settings(data_dir: Path, settings: Settings) -> None:
     """Write ``settings.json`` atomically, 0600."""
     data = json.dumps(settings.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_private_file(settings_path(data_dir), data.encode("utf-8"))
-
-
-def _move_aside(path: Path) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while aside.exists():
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-        counter += 1
-    os.replace(path, aside)
-    return aside

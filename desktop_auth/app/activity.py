@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop_auth.activity_log import ActivityLog, ActivityLogError
+from desktop_auth.activity_log import LOG_FILENAME, ActivityLog, ActivityLogError
 from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import SerialQueue
@@ -21,8 +21,19 @@ from desktop_auth.session import Session
 log = logging.getLogger(__name__)
 
 
+def _sqlite_reason(error: ActivityLogError) -> str:
+    """SQLite's own words for why a write failed ("database or disk is full"), else ours."""
+    cause = error.__cause__
+    return str(cause) if cause is not None else str(error)
+
+
 class ActivityRecorder:
-    """Appends DESIGN.md's events to an ActivityLog; a no-op (with ``error`` set) without one."""
+    """Appends DESIGN.md's events to an ActivityLog; a no-op (with ``error`` set) without one.
+
+    ``warning`` is set when the old log file was damaged and a new one started. A log that
+    cannot be written (a full disk) or fails its check is told through ``on_problem`` (called
+    in the worker with a message fit to show); the app goes on either way.
+    """
 
     tr = TranslationContext("ActivityRecorder")
 
@@ -31,10 +42,17 @@ class ActivityRecorder:
         activity_log: ActivityLog | None,
         error: str | None = None,
         on_appended: Callable[[], object] | None = None,
+        *,
+        warning: str | None = None,
+        on_problem: Callable[[str], object] | None = None,
     ) -> None:
         self.activity_log = activity_log
         self.error = error
+        self.warning = warning
         self._on_appended = on_appended
+        self._on_problem = on_problem
+        # Whether the last append failed: a full disk is told once, not at every event.
+        self._failing = False
         self.queue = SerialQueue()
         self.issuer: str | None = None
         self._username: str | None = None  # the last one submitted; worker-thread state
@@ -42,20 +60,32 @@ class ActivityRecorder:
 
     @classmethod
     def open(
-        cls, data_dir: Path, on_appended: Callable[[], object] | None = None
+        cls,
+        data_dir: Path,
+        on_appended: Callable[[], object] | None = None,
+        on_problem: Callable[[str], object] | None = None,
     ) -> ActivityRecorder:
         """The recorder for the log in ``data_dir``; ``on_appended`` is called (in the worker)
-        after each entry is committed."""
+        after each entry is committed, ``on_problem`` when the log cannot take one. A damaged
+        log file is moved aside and a new one started (``warning`` says so)."""
         try:
-            return cls(ActivityLog.in_data_dir(data_dir), on_appended=on_appended)
+            opened = ActivityLog.open_or_start_fresh(data_dir / LOG_FILENAME)
         except (ActivityLogError, OSError) as exc:
             log.error("activity log unavailable: %s", exc)
             return cls(
                 None,
-                ActivityRecorder.tr("The activity log cannot be written: {error}").format(
-                    error=exc
-                ),
+                ActivityRecorder.tr(
+                    "The activity log cannot be written: {error}. The app works without it; "
+                    "this session's sign-ins are not recorded."
+                ).format(error=exc),
             )
+        warning = None
+        if opened.warning is not None:
+            warning = ActivityRecorder.tr(
+                "The activity log could not be read and was kept aside; a new one was "
+                "started. {details}"
+            ).format(details=opened.warning)
+        return cls(opened.log, on_appended=on_appended, warning=warning, on_problem=on_problem)
 
     def _append(
         self,
@@ -66,9 +96,50 @@ class ActivityRecorder:
     ) -> None:
         if self.activity_log is None:
             return
-        self.activity_log.append(event, username, issuer or self.issuer, detail)
+        try:
+            self.activity_log.append(event, username, issuer or self.issuer, detail)
+        except ActivityLogError as exc:
+            log.error("activity log entry %s not written: %s", event, exc)
+            if not self._failing:
+                self._failing = True
+                self._problem(
+                    ActivityRecorder.tr(
+                        "The activity log {path} cannot record events right now: {error}. "
+                        "The app keeps working and every entry recorded before is kept; "
+                        "free some disk space to record again."
+                    ).format(path=self.activity_log.path, error=_sqlite_reason(exc))
+                )
+            return
+        self._failing = False
         if self._on_appended is not None:
             self._on_appended()
+
+    def _problem(self, message: str) -> None:
+        if self._on_problem is not None:
+            self._on_problem(message)
+
+    def check(self) -> None:
+        """Verify the hash chain (in the worker, at start-up). A broken chain is evidence of
+        tampering or damage: the log is kept as it is, new entries still go after it, and the
+        user is told how to see the details."""
+        if self.activity_log is None:
+            return
+        try:
+            result = self.activity_log.verify()
+        except (ActivityLogError, OSError) as exc:
+            log.error("activity log not verified: %s", exc)
+            return
+        if not result.ok:
+            log.warning(
+                "activity log %s fails verification: %s", self.activity_log.path, result.reason
+            )
+            self._problem(
+                ActivityRecorder.tr(
+                    "The activity log {path} fails its integrity check: {reason}. It is kept "
+                    "unchanged as evidence and new events are added after it; "
+                    "'desktop-auth-cli log verify' names the first bad entry."
+                ).format(path=self.activity_log.path, reason=result.reason)
+            )
 
     def close(self) -> None:
         if self.activity_log is not None:

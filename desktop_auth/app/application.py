@@ -75,6 +75,8 @@ class DesktopApp(QObject):
     kept_accounts_found = pyqtSignal(object)
     # A keyring write failed mid-session: the message says what it means for the user.
     keyring_failed = pyqtSignal(str)
+    # The activity log cannot take an entry (disk full) or fails its check: what to tell.
+    log_problem = pyqtSignal(str)
 
     def __init__(
         self,
@@ -136,9 +138,12 @@ class DesktopApp(QObject):
         )
         self.gate = PermissionGate(self)
         # Emitted by the recorder's worker after each entry; delivered queued to the viewer.
-        self.recorder = ActivityRecorder.open(self.data_dir, on_appended=self.log_appended.emit)
-        if self.recorder.error:
-            self._early_messages.append(self.recorder.error)
+        self.recorder = ActivityRecorder.open(
+            self.data_dir, on_appended=self.log_appended.emit, on_problem=self.log_problem.emit
+        )
+        for message in (self.recorder.error, self.recorder.warning):
+            if message:
+                self._early_messages.append(message)
 
         self.login_window = LoginWindow(
             self.controller, last_username=self.settings.last_username.get(self._settings_key)
@@ -214,6 +219,7 @@ class DesktopApp(QObject):
         self.workspace.settings_requested.connect(self.open_settings)
         self.login_window.settings_requested.connect(self.open_settings)
         self.log_appended.connect(self._on_log_appended)
+        self.log_problem.connect(self._on_log_problem)
         self.keyring_checked.connect(self._on_keyring_checked)
         self.stored_session_found.connect(self._on_stored_session_found)
         self.kept_accounts_found.connect(self._on_kept_accounts_found)
@@ -232,6 +238,7 @@ class DesktopApp(QObject):
         for message in self._early_messages:
             self.login_window.show_message(message, kind="info")
         self._early_messages.clear()
+        self.recorder.queue.submit(self.recorder.check)
         self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
         self.login_window.set_keyring_available(
             False, DesktopApp.tr("Checking the system keyring…")
@@ -349,6 +356,14 @@ class DesktopApp(QObject):
     def _on_kept_accounts_found(self, kept: frozenset[str]) -> None:
         self._kept_accounts = kept
         self._show_remembered_accounts()
+
+    @pyqtSlot(str)
+    def _on_log_problem(self, message: str) -> None:
+        if self._shut_down:
+            return
+        if not self.workspace.isVisible():
+            self.login_window.show_message(message, kind="info")
+        self.notifier.notify(DesktopApp.tr("Activity log"), message)
 
     @pyqtSlot(str)
     def _on_keyring_failed(self, message: str) -> None:

@@ -189,9 +189,24 @@
 <context>
     <name>ActivityRecorder</name>
     <message>
-        <location filename="../../app/activity.py" line="53"/>
-        <source>The activity log cannot be written: {error}</source>
-        <translation>Das Aktivitätsprotokoll kann nicht geschrieben werden: {error}</translation>
+        <location filename="../../app/activity.py" line="75"/>
+        <source>The activity log cannot be written: {error}. The app works without it; this session&apos;s sign-ins are not recorded.</source>
+        <translation>Das Aktivitätsprotokoll kann nicht geschrieben werden: {error}. Die App funktioniert ohne es; die Anmeldungen dieser Sitzung werden nicht aufgezeichnet.</translation>
+    </message>
+    <message>
+        <location filename="../../app/activity.py" line="84"/>
+        <source>The activity log could not be read and was kept aside; a new one was started. {details}</source>
+        <translation>Das Aktivitätsprotokoll konnte nicht gelesen werden und wurde beiseitegelegt; ein neues wurde begonnen. {details}</translation>
+    </message>
+    <message>
+        <location filename="../../app/activity.py" line="107"/>
+        <source>The activity log {path} cannot record events right now: {error}. The app keeps working and every entry recorded before is kept; free some disk space to record again.</source>
+        <translation>Das Aktivitätsprotokoll {path} kann gerade keine Ereignisse aufzeichnen: {error}. Die App arbeitet weiter, und alle bisher aufgezeichneten Einträge bleiben erhalten; geben Sie Speicherplatz frei, damit wieder aufgezeichnet wird.</translation>
+    </message>
+    <message>
+        <location filename="../../app/activity.py" line="136"/>
+        <source>The activity log {path} fails its integrity check: {reason}. It is kept unchanged as evidence and new events are added after it; &apos;desktop-auth-cli log verify&apos; names the first bad entry.</source>
+        <translation>Das Aktivitätsprotokoll {path} besteht die Integritätsprüfung nicht: {reason}. Es bleibt als Beweis unverändert erhalten, und neue Ereignisse werden angehängt; „desktop-auth-cli log verify“ nennt den ersten fehlerhaften Eintrag.</translation>
     </message>
 </context>
 <context>
@@ -235,129 +250,134 @@
         <translation>ein anderer Benutzer hat sich angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="148"/>
+        <location filename="../../app/application.py" line="153"/>
         <source>Starting the demo server…</source>
         <translation>Der Demo-Server wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="150"/>
+        <location filename="../../app/application.py" line="155"/>
         <source>Identity server: {issuer}</source>
         <translation>Identitätsserver: {issuer}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="236"/>
+        <location filename="../../app/application.py" line="243"/>
         <source>Checking the system keyring…</source>
         <translation>Der System-Schlüsselbund wird geprüft…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="275"/>
+        <location filename="../../app/application.py" line="282"/>
         <source>The saved session of {username} could not be read: {reason}</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht gelesen werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="308"/>
+        <location filename="../../app/application.py" line="315"/>
         <source>This computer could not keep you signed in: {reason} You stay signed in until you quit; next time you will sign in again.</source>
         <translation>Dieser Computer kann Sie nicht angemeldet halten: {reason} Sie bleiben angemeldet, bis Sie die App beenden; beim nächsten Start melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="327"/>
+        <location filename="../../app/application.py" line="334"/>
         <source>The saved session of {username} could not be removed from the system keyring: {reason} Remove the entry {entry} there yourself.</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht aus dem System-Schlüsselbund entfernt werden: {reason} Entfernen Sie den Eintrag {entry} dort selbst.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="359"/>
+        <location filename="../../app/application.py" line="374"/>
         <source>System keyring</source>
         <translation>System-Schlüsselbund</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="406"/>
+        <location filename="../../app/application.py" line="421"/>
         <source>Demo server at {url}</source>
         <translation>Demo-Server unter {url}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="411"/>
+        <location filename="../../app/application.py" line="426"/>
         <source>The demo server could not start.</source>
         <translation>Der Demo-Server konnte nicht starten.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="412"/>
+        <location filename="../../app/application.py" line="427"/>
         <source>The demo server could not start ({error}). Restart the app, or use --issuer to sign in to another server.</source>
         <translation>Der Demo-Server konnte nicht starten ({error}). Starten Sie die App neu, oder melden Sie sich mit --issuer bei einem anderen Server an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="476"/>
+        <location filename="../../app/application.py" line="491"/>
         <source>A changed issuer, client id or CA bundle is used from the next start of desktop-auth; the idle lock and notifications change at once.</source>
         <translation>Geänderte Angaben zu Aussteller, Client-ID oder CA-Bundle gelten ab dem nächsten Start von desktop-auth; Sperre bei Inaktivität und Benachrichtigungen ändern sich sofort.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="481"/>
+        <location filename="../../app/application.py" line="496"/>
         <source>This run uses --issuer {issuer} from the command line, which overrides these three settings.</source>
         <translation>Dieser Start verwendet --issuer {issuer} aus der Befehlszeile; das hat Vorrang vor diesen drei Einstellungen.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="533"/>
+        <location filename="../../app/application.py" line="548"/>
         <source>Diagnostics copied</source>
         <translation>Diagnosedaten kopiert</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="533"/>
+        <location filename="../../app/application.py" line="548"/>
         <source>Paste them into your bug report; they hold no passwords or tokens.</source>
         <translation>Fügen Sie sie in Ihren Fehlerbericht ein; sie enthalten keine Passwörter oder Tokens.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="555"/>
+        <location filename="../../app/application.py" line="570"/>
         <source>Signed in</source>
         <translation>Angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="555"/>
+        <location filename="../../app/application.py" line="570"/>
         <source>Welcome, {name}.</source>
         <translation>Willkommen, {name}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="600"/>
+        <location filename="../../app/application.py" line="615"/>
         <source>Sign-in failed</source>
         <translation>Anmeldung fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="607"/>
+        <location filename="../../app/application.py" line="622"/>
         <source>You were signed out: {reason}</source>
         <translation>Sie wurden abgemeldet: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="609"/>
+        <location filename="../../app/application.py" line="624"/>
         <source>Your saved session could not be restored: {reason}</source>
         <translation>Ihre gespeicherte Sitzung konnte nicht wiederhergestellt werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="623"/>
+        <location filename="../../app/application.py" line="638"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="634"/>
+        <location filename="../../app/application.py" line="649"/>
         <source>Session expired</source>
         <translation>Sitzung abgelaufen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="634"/>
+        <location filename="../../app/application.py" line="649"/>
         <source>Enter your password to continue where you were.</source>
         <translation>Geben Sie Ihr Passwort ein, um dort weiterzuarbeiten, wo Sie aufgehört haben.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="662"/>
+        <location filename="../../app/application.py" line="677"/>
         <source>Signed out on this computer only</source>
         <translation>Nur auf diesem Computer abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="666"/>
+        <location filename="../../app/application.py" line="681"/>
         <source>Not allowed</source>
         <translation>Nicht erlaubt</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="666"/>
+        <location filename="../../app/application.py" line="681"/>
         <source>{action} requires the permission {permission}.</source>
         <translation>„{action}“ erfordert die Berechtigung {permission}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/application.py" line="366"/>
+        <source>Activity log</source>
+        <translation>Aktivitätsprotokoll</translation>
     </message>
 </context>
 <context>
@@ -602,217 +622,217 @@
 <context>
     <name>LoginWindow</name>
     <message>
-        <location filename="../../qt/login_window.py" line="776"/>
+        <location filename="../../qt/login_window.py" line="844"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="222"/>
+        <location filename="../../qt/login_window.py" line="239"/>
         <source>The identity server you sign in to</source>
         <translation>Der Identitätsserver, bei dem Sie sich anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="238"/>
+        <location filename="../../qt/login_window.py" line="255"/>
         <source>Username</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="240"/>
+        <location filename="../../qt/login_window.py" line="258"/>
         <source>&amp;Username</source>
         <translation>&amp;Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="247"/>
+        <location filename="../../qt/login_window.py" line="265"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="248"/>
+        <location filename="../../qt/login_window.py" line="266"/>
         <source>Enter signs in.</source>
         <translation>Die Eingabetaste meldet an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="251"/>
+        <location filename="../../qt/login_window.py" line="270"/>
         <source>&amp;Password</source>
         <translation>&amp;Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="255"/>
+        <location filename="../../qt/login_window.py" line="274"/>
         <source>Caps Lock is on.</source>
         <translation>Die Feststelltaste ist aktiviert.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="257"/>
+        <location filename="../../qt/login_window.py" line="276"/>
         <source>Passwords are case-sensitive.</source>
         <translation>Bei Passwörtern wird zwischen Groß- und Kleinschreibung unterschieden.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="265"/>
+        <location filename="../../qt/login_window.py" line="284"/>
         <source>Sho&amp;w password</source>
         <translation>Passwort an&amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="267"/>
+        <location filename="../../qt/login_window.py" line="286"/>
         <source>Shows the password as you type it.</source>
         <translation>Zeigt das Passwort beim Tippen an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="272"/>
+        <location filename="../../qt/login_window.py" line="291"/>
         <source>Stay si&amp;gned in</source>
         <translation>An&amp;gemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="600"/>
+        <location filename="../../qt/login_window.py" line="622"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="287"/>
+        <location filename="../../qt/login_window.py" line="306"/>
         <source>Signing in</source>
         <translation>Anmeldung läuft</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="288"/>
+        <location filename="../../qt/login_window.py" line="307"/>
         <source>Esc cancels.</source>
         <translation>Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="293"/>
+        <location filename="../../qt/login_window.py" line="312"/>
         <source>&amp;Sign in</source>
         <translation>&amp;Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="296"/>
+        <location filename="../../qt/login_window.py" line="315"/>
         <source>Enter signs in from any field.</source>
         <translation>Die Eingabetaste meldet aus jedem Feld an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="326"/>
+        <location filename="../../qt/login_window.py" line="345"/>
         <source>Sign in as &amp;another user</source>
         <translation>Als an&amp;derer Benutzer anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="329"/>
+        <location filename="../../qt/login_window.py" line="348"/>
         <source>Signs the locked account out, so that another can sign in.</source>
         <translation>Meldet das gesperrte Konto ab, damit sich ein anderes anmelden kann.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="335"/>
+        <location filename="../../qt/login_window.py" line="354"/>
         <source>Se&amp;ttings…</source>
         <translation>Eins&amp;tellungen…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="340"/>
+        <location filename="../../qt/login_window.py" line="359"/>
         <source>Identity server, idle lock and notifications (Ctrl+,)</source>
         <translation>Identitätsserver, Sperre bei Inaktivität und Benachrichtigungen (Strg+,)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="453"/>
+        <location filename="../../qt/login_window.py" line="472"/>
         <source>Remembered accounts</source>
         <translation>Gespeicherte Konten</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="432"/>
+        <location filename="../../qt/login_window.py" line="451"/>
         <source>Enter chooses the highlighted account, Delete forgets it on this computer, Esc closes the list.</source>
         <translation>Die Eingabetaste wählt das markierte Konto, Entf vergisst es auf diesem Computer, Esc schließt die Liste.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="441"/>
+        <location filename="../../qt/login_window.py" line="460"/>
         <source>Remembered accounts (Alt+Down)</source>
         <translation>Gespeicherte Konten (Alt+Pfeil nach unten)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="454"/>
+        <location filename="../../qt/login_window.py" line="473"/>
         <source>Lists the accounts remembered on this computer; Alt+Down in the username field.</source>
         <translation>Listet die auf diesem Computer gespeicherten Konten auf; Alt+Pfeil nach unten im Feld Benutzername.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="519"/>
+        <location filename="../../qt/login_window.py" line="540"/>
         <source>&lt;b&gt;Demo server&lt;/b&gt; — running on this computer with these accounts:</source>
         <translation>&lt;b&gt;Demo-Server&lt;/b&gt; — läuft auf diesem Computer mit diesen Konten:</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="523"/>
+        <location filename="../../qt/login_window.py" line="544"/>
         <source>Demo server accounts</source>
         <translation>Konten des Demo-Servers</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="525"/>
+        <location filename="../../qt/login_window.py" line="546"/>
         <source>{username}, password {password}, roles {roles}</source>
         <translation>{username}, Passwort {password}, Rollen {roles}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="525"/>
+        <location filename="../../qt/login_window.py" line="546"/>
         <source>{username}, password {password}</source>
         <translation>{username}, Passwort {password}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="547"/>
+        <location filename="../../qt/login_window.py" line="568"/>
         <source>Keep you signed in on this computer (system keyring).</source>
         <translation>Hält Sie auf diesem Computer angemeldet (System-Schlüsselbund).</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="566"/>
+        <location filename="../../qt/login_window.py" line="587"/>
         <source>{username} — stays signed in</source>
         <translation>{username} — bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="567"/>
+        <location filename="../../qt/login_window.py" line="588"/>
         <source>{username}, stays signed in</source>
         <translation>{username}, bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="600"/>
+        <location filename="../../qt/login_window.py" line="622"/>
         <source>Sign-in error</source>
         <translation>Anmeldefehler</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="637"/>
+        <location filename="../../qt/login_window.py" line="660"/>
         <source>Enter your username.</source>
         <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="641"/>
+        <location filename="../../qt/login_window.py" line="666"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="668"/>
+        <location filename="../../qt/login_window.py" line="736"/>
         <source>Signing in as {username}…</source>
         <translation>Anmeldung als {username}…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="750"/>
+        <location filename="../../qt/login_window.py" line="818"/>
         <source>desktop-auth — Locked</source>
         <translation>desktop-auth — Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="751"/>
+        <location filename="../../qt/login_window.py" line="819"/>
         <source>Locked</source>
         <translation>Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="758"/>
+        <location filename="../../qt/login_window.py" line="826"/>
         <source>Enter the password of {username} to unlock.</source>
         <translation>Geben Sie das Passwort von {username} ein, um zu entsperren.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="783"/>
+        <location filename="../../qt/login_window.py" line="851"/>
         <source>desktop-auth — Sign in</source>
         <translation>desktop-auth — Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="816"/>
+        <location filename="../../qt/login_window.py" line="884"/>
         <source>Down or Alt+Down lists the accounts remembered on this computer.</source>
         <translation>Pfeil nach unten oder Alt+Pfeil nach unten listet die auf diesem Computer gespeicherten Konten auf.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="867"/>
+        <location filename="../../qt/login_window.py" line="935"/>
         <source>{username} is no longer remembered on this computer.</source>
         <translation>{username} ist auf diesem Computer nicht mehr gespeichert.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/login_window.py" line="899"/>
+        <location filename="../../qt/login_window.py" line="967"/>
         <source>Too many sign-in attempts. Try again in %n second(s).</source>
         <translation>
             <numerusform>Zu viele Anmeldeversuche. Versuchen Sie es in %n Sekunde erneut.</numerusform>
@@ -820,57 +840,57 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="916"/>
+        <location filename="../../qt/login_window.py" line="984"/>
         <source>You can try signing in again.</source>
         <translation>Sie können die Anmeldung erneut versuchen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="302"/>
+        <location filename="../../qt/login_window.py" line="321"/>
         <source>Sign in with &amp;browser</source>
         <translation>Im &amp;Webbrowser anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="305"/>
+        <location filename="../../qt/login_window.py" line="324"/>
         <source>Opens the identity server&apos;s own sign-in page in your web browser.</source>
         <translation>Öffnet die Anmeldeseite des Identitätsservers in Ihrem Webbrowser.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="308"/>
+        <location filename="../../qt/login_window.py" line="327"/>
         <source>Use another &amp;device</source>
         <translation>Auf anderem G&amp;erät anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="311"/>
+        <location filename="../../qt/login_window.py" line="330"/>
         <source>Shows a code to enter on your phone or another computer.</source>
         <translation>Zeigt einen Code, den Sie auf Ihrem Telefon oder einem anderen Computer eingeben.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="321"/>
+        <location filename="../../qt/login_window.py" line="340"/>
         <source>Sign-in address</source>
         <translation>Anmeldeadresse</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="664"/>
+        <location filename="../../qt/login_window.py" line="732"/>
         <source>Opening your web browser… Finish signing in there. Esc cancels.</source>
         <translation>Ihr Webbrowser wird geöffnet … Schließen Sie die Anmeldung dort ab. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="666"/>
+        <location filename="../../qt/login_window.py" line="734"/>
         <source>Asking the server for a code… Esc cancels.</source>
         <translation>Der Server wird nach einem Code gefragt … Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="693"/>
+        <location filename="../../qt/login_window.py" line="761"/>
         <source>Finish signing in in your web browser; this window comes back by itself. Esc cancels.</source>
         <translation>Schließen Sie die Anmeldung in Ihrem Webbrowser ab; dieses Fenster kommt von selbst zurück. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="701"/>
+        <location filename="../../qt/login_window.py" line="769"/>
         <source>No web browser could be opened here. Open the address below in a browser yourself, or press Esc and use another device.</source>
         <translation>Hier konnte kein Webbrowser geöffnet werden. Öffnen Sie die Adresse unten selbst in einem Browser, oder drücken Sie Esc und melden Sie sich auf einem anderen Gerät an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="712"/>
+        <location filename="../../qt/login_window.py" line="780"/>
         <source>Waiting for you to approve the sign-in on the other device. Esc cancels.</source>
         <translation>Warten, bis Sie die Anmeldung auf dem anderen Gerät bestätigen. Esc bricht ab.</translation>
     </message>
