@@ -742,7 +742,7 @@ class LoginWindow(QMainWindow):
         if self._busy or self._retry_remaining > 0:
             return
         self._waiting_for = "browser"
-        self.browser_sign_in_requested.emit(self.username.text().strip())
+        self.browser_sign_in_requested.emit(self._login_hint())
 
     @pyqtSlot()
     def sign_in_with_device(self) -> None:
@@ -750,7 +750,13 @@ class LoginWindow(QMainWindow):
         if self._busy or self._retry_remaining > 0:
             return
         self._waiting_for = "device"
-        self.device_sign_in_requested.emit(self.username.text().strip())
+        self.device_sign_in_requested.emit(self._login_hint())
+
+    def _login_hint(self) -> str:
+        """The username typed, as a hint for the server's own page; none if it could not be
+        sent as a username (too long, control characters)."""
+        username = self.username.text()
+        return clean_username(username) if username_problem(username) is None else ""
 
     @pyqtSlot(str)
     def _on_browser_url(self, url: str) -> None:

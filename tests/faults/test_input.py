@@ -318,6 +318,24 @@ def test_control_keys_typed_in_the_fields_insert_nothing(qtbot, app, started):
     assert started == []
 
 
+@pytest.mark.parametrize(
+    ("pasted", "hint"),
+    [("  alice\n", "alice"), ("ali\x00ce", ""), ("x" * (MAX_USERNAME_LENGTH + 1), "")],
+    ids=["trimmed", "control character", "too long"],
+)
+def test_the_browser_is_given_the_username_as_a_hint_only_if_it_could_be_sent(
+    qtbot, app, clipboard, pasted, hint
+):
+    window = app.login_window
+    window.browser_sign_in_requested.disconnect(app.controller.sign_in_with_browser)
+    paste(window.username, pasted, qtbot)
+
+    with qtbot.waitSignal(window.browser_sign_in_requested) as requested:
+        qtbot.keyClick(window.username, Qt.Key_B, Qt.AltModifier)
+
+    assert requested.args == [hint]
+
+
 # --- scripts, emoji and printable ASCII ----------------------------------------------------
 
 
