@@ -31,7 +31,7 @@ from desktop_auth.activity_log import (
     ActivityLogWriteError,
     CorruptActivityLogError,
 )
-from desktop_auth.settings import SETTINGS_FILENAME
+from desktop_auth.settings import SETTINGS_FILENAME, Settings, load_settings, save_settings
 from tests.activity_log.conftest import build_log
 from tests.app.conftest import sign_in_with_keyboard
 from tests.faults.local_env import (
@@ -247,6 +247,8 @@ def test_disk_full_the_app_keeps_working_says_so_and_keeps_the_log(
     small_disk, qtbot, server, make_app
 ):
     write_some(small_disk / LOG_FILENAME)
+    earlier = Settings().remember_login("https://idp.example.org", "bob")
+    save_settings(small_disk, earlier)
     app = make_app("--issuer", server.url, start=False)
     filler = fill_disk(small_disk)
 
@@ -260,6 +262,11 @@ def test_disk_full_the_app_keeps_working_says_so_and_keeps_the_log(
     with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
         sign_in_with_keyboard(qtbot, app, *ALICE)
     qtbot.waitUntil(app.workspace.isActiveWindow)
+    wait_for_workers()  # remembering alice could not be saved: the settings before are whole
+    assert load_settings(small_disk).settings == earlier
+    assert sorted(p.name for p in small_disk.iterdir() if "settings" in p.name) == [
+        SETTINGS_FILENAME
+    ]
 
     filler.unlink()
     with qtbot.waitSignal(app.log_appended, timeout=10_000):
