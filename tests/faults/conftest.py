@@ -128,10 +128,18 @@ class DripServer:
 
 
 @pytest.fixture
-def drip_server() -> Iterator[DripServer]:
-    server = DripServer()
-    yield server
-    server.close()
+def make_drip_server() -> Iterator[Callable[..., DripServer]]:
+    """``make_drip_server(interval=..., size=...)``: a running DripServer."""
+    running: list[DripServer] = []
+
+    def make(**options: Any) -> DripServer:
+        server = DripServer(**options)
+        running.append(server)
+        return server
+
+    yield make
+    for server in running:
+        server.close()
 
 
 # --- certificates -----------------------------------------------------------------------------
