@@ -17,9 +17,16 @@ from desktop_auth.server.throttle import Reservation
 MAX_USERNAME_LENGTH = 150
 
 
+def storable(text: str) -> str:
+    """``text`` as a database column can hold it: PostgreSQL refuses NUL in text and JSON, so
+    a NUL sent in a username made sign-in fail with a 500. No account name holds a NUL
+    (accounts.validate_username); the replacement character U+FFFD stands in for it."""
+    return text.replace("\x00", "\ufffd")
+
+
 def account_key(username: str) -> str:
     """The form a username is looked up and throttled by."""
-    return unicodedata.normalize("NFKC", username).strip().casefold()
+    return storable(unicodedata.normalize("NFKC", username).strip().casefold())
 
 
 class SignInRefused(Exception):
@@ -73,7 +80,7 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
     else:
         ok = state.passwords.verify(user.password_hash, attempt.password) and not user.disabled
     payload: dict[str, Any] = {
-        "username": attempt.username[:MAX_USERNAME_LENGTH],
+        "username": storable(attempt.username[:MAX_USERNAME_LENGTH]),
         "client_id": attempt.client_id,
         "ip": attempt.ip,
         "method": attempt.method,

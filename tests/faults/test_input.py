@@ -23,7 +23,8 @@ from desktop_auth.server.config import load_config
 from desktop_auth.server.serve import ServedApp
 from tests.app.conftest import focused, make_app, sign_in_with_keyboard  # noqa: F401
 from tests.client.conftest import console_script
-from tests.server.conftest import ALICE, LiveServer, audit_events, wait_for
+from tests.server.conftest import ALICE, LiveServer, audit_events, start_server, wait_for  # noqa: F401
+from tests.server.test_postgres import pg_server, postgres  # noqa: F401
 
 # Accounts on the module's server: (username, password), made with LiveServer.add_user.
 PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))  # space to tilde
@@ -303,6 +304,19 @@ def test_a_pasted_control_character_is_refused_and_nothing_is_sent(
     assert focused() is getattr(window, field)
     assert started == []
     assert not window.busy
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_server_takes_a_nul_in_a_username_as_wrong_credentials_not_a_500(request, database):
+    """For clients that send what this one refuses: PostgreSQL stores no NUL."""
+    live = request.getfixturevalue("server" if database == "sqlite" else "pg_server")
+
+    refused = live.challenge("ali\x00ce", ALICE[1])
+
+    assert refused.status_code == 400
+    assert refused.json()["error_description"] == CREDENTIALS_MESSAGE
+    wait_for(lambda: any(e.username == "ali\ufffdce" for e in audit_events(live, "login_failed")))
+    assert live.challenge(*ALICE).status_code == 200
 
 
 def test_control_keys_typed_in_the_fields_insert_nothing(qtbot, app, started):
