@@ -342,7 +342,8 @@ class HttpClient:
         # Loopback (the embedded server, a browser sign-in's redirect) never goes through a
         # proxy from HTTPS_PROXY / HTTP_PROXY: the proxy's 127.0.0.1 is not this computer.
         # None keeps the environment's proxy for that scheme out (requests drops it then).
-        proxies = _NO_PROXY if is_loopback_host(urlsplit(url).hostname or "") else None
+        # A copy: requests adds the environment's other proxies to the dict it is given.
+        proxies = dict(_NO_PROXY) if is_loopback_host(urlsplit(url).hostname or "") else None
         headers = {"Accept": "application/json"}
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
