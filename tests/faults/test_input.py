@@ -23,7 +23,7 @@ from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import load_config
 from desktop_auth.server.models import OutboxEvent
 from desktop_auth.server.serve import ServedApp
-from tests.app.conftest import focused, make_app, sign_in_with_keyboard  # noqa: F401
+from tests.app.conftest import focused, make_app, sign_in_with_keyboard, use_language  # noqa: F401
 from tests.client.conftest import console_script
 from tests.server.conftest import ALICE, LiveServer, audit_events, start_server, wait_for  # noqa: F401
 from tests.server.test_postgres import pg_server, postgres  # noqa: F401
@@ -88,6 +88,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture
 def app(make_app, server):  # noqa: F811 - the fixture
     """The reference app signed in to nothing yet, its login window active."""
+    return make_app("--issuer", server.url)
+
+
+@pytest.fixture
+def german_app(make_app, server, use_language):  # noqa: F811 - the fixtures
+    """The app in German (as --lang de), its login window active."""
+    use_language("de")
     return make_app("--issuer", server.url)
 
 
@@ -254,6 +261,22 @@ def test_a_huge_paste_is_refused_as_too_long_without_freezing(
     getattr(window, field).selectAll()
     qtbot.keyClick(getattr(window, field), Qt.Key_Backspace)
     assert window.message == ""
+
+
+@pytest.mark.parametrize(
+    ("pasted", "message"),
+    [
+        ("x" * 10_000, "Der Benutzername ist zu lang: höchstens 256 Zeichen."),
+        ("ali\x00ce", "Der Benutzername enthält ein Steuerzeichen"),
+    ],
+    ids=["too long", "control character"],
+)
+def test_the_input_messages_speak_german(qtbot, german_app, clipboard, pasted, message):
+    app = german_app
+
+    paste(app.login_window.username, pasted, qtbot)
+
+    assert app.login_window.message.startswith(message)
 
 
 @pytest.mark.parametrize(
