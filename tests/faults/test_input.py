@@ -279,6 +279,29 @@ def test_the_input_messages_speak_german(qtbot, german_app, clipboard, pasted, m
     assert app.login_window.message.startswith(message)
 
 
+def test_a_huge_paste_on_the_lock_screen_is_refused_and_the_password_still_unlocks(
+    qtbot, app, started, clipboard
+):
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *ALICE)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    with qtbot.waitSignal(app.events.locked):
+        qtbot.keyClick(focused(), Qt.Key_L, Qt.ControlModifier)
+    window = app.login_window
+    qtbot.waitUntil(window.isActiveWindow)
+
+    assert paste(window.password, "z" * (3 * 1024 * 1024), qtbot) < RESPONSIVE_S
+    press_enter(qtbot)
+
+    assert window.message == PASSWORD_TOO_LONG
+    assert app.controller.is_locked
+    assert started == ["alice"]
+    window.password.clear()
+    qtbot.keyClicks(window.password, ALICE[1])
+    with qtbot.waitSignal(app.events.unlocked, timeout=20_000):
+        press_enter(qtbot)
+
+
 @pytest.mark.parametrize(
     ("field", "length", "sent"),
     [
