@@ -671,18 +671,20 @@ class LoginWindow(QMainWindow):
     def _input_problem(self) -> tuple[QLineEdit, str] | None:
         """The first field that holds what cannot be sent (too long, control characters),
         with a message saying so; an empty field is not a problem here."""
-        if username_problem(self.username.text()) is InputProblem.TOO_LONG:
+        username = username_problem(self.username.text())
+        if username is InputProblem.TOO_LONG:
             text = LoginWindow.tr("The username is too long: at most {limit} characters.")
             return self.username, text.format(limit=MAX_USERNAME_LENGTH)
-        if username_problem(self.username.text()) is InputProblem.CONTROL_CHARACTER:
+        if username is InputProblem.CONTROL_CHARACTER:
             return self.username, LoginWindow.tr(
                 "The username contains a control character (such as a tab or a line break), "
                 "perhaps pasted with it. Type it again."
             )
-        if password_problem(self.password.text()) is InputProblem.TOO_LONG:
+        password = password_problem(self.password.text())
+        if password is InputProblem.TOO_LONG:
             text = LoginWindow.tr("The password is too long: at most {limit} characters.")
             return self.password, text.format(limit=MAX_PASSWORD_LENGTH)
-        if password_problem(self.password.text()) is InputProblem.CONTROL_CHARACTER:
+        if password is InputProblem.CONTROL_CHARACTER:
             return self.password, LoginWindow.tr(
                 "The password contains a control character (such as a tab or a line break), "
                 "perhaps pasted with it. Type it again."
