@@ -297,32 +297,33 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(seq, ts, event, username, issuer, json.loads(detail), hash_)
 
 
-def _check_header(path: Path) -> None:
-    """``CorruptActivityLogError`` for a file that is not SQLite or is shorter than its own
-    header says (cut off by a full disk, a failed copy or a crash of the file system).
+def _suspect_header(path: Path) -> str | None:
+    """Why the file looks damaged from its first 100 bytes, or None: not SQLite, or shorter
+    than its own header says (cut off by a full disk, a failed copy, a broken file system).
 
     SQLite itself notices a cut-off file only when it reads a missing page, which may be
-    long after start-up; the header check costs one 100-byte read.
+    long after start-up; this costs one small read. It is only a suspicion: another process
+    may be in the middle of a checkpoint (page 1 is written before the pages that extend
+    the file), so ``ActivityLog`` confirms it with SQLite's own check.
     """
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
             size = os.fstat(handle.fileno()).st_size
     except FileNotFoundError:
-        return
+        return None
     if not header:
-        return  # a new, empty file: SQLite writes the header with the first transaction
+        return None  # a new, empty file: SQLite writes the header with the first transaction
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise CorruptActivityLogError(path, "it is not an SQLite database")
+        return "it is not an SQLite database"
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     # The page count is valid only while the "version valid for" number matches the change
     # counter (older writers did not keep it up to date).
     if header[92:96] == header[24:28] and size < pages * page_size:
-        raise CorruptActivityLogError(
-            path, f"it is cut off: {size} of its {pages * page_size} bytes are there"
-        )
+        return f"it is cut off: {size} of its {pages * page_size} bytes are there"
+    return None
 
 
 def _database_error(path: Path, exc: sqlite3.DatabaseError) -> ActivityLogError:
@@ -363,7 +364,7 @@ class ActivityLog:
         """
         self.path = path
         self.read_only = read_only
-        _check_header(path)
+        suspicion = _suspect_header(path)
         connections: list[sqlite3.Connection] = []
         try:
             if not read_only:
@@ -379,12 +380,24 @@ class ActivityLog:
             # What every append reads: the head row and the newest leaf of the entries.
             self._writer.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             self._writer.execute("SELECT max(seq) FROM entries").fetchone()
+            if suspicion is not None:
+                # Rare (see _suspect_header), so the whole-file check is affordable here.
+                problems = self._writer.execute("PRAGMA quick_check").fetchall()
+                if problems != [("ok",)]:
+                    raise CorruptActivityLogError(path, suspicion)
             connections.append(self._connect())
             self._reader = connections[1]
         except sqlite3.DatabaseError as exc:
             for connection in connections:
                 connection.close()
-            raise _database_error(path, exc) from exc
+            error = _database_error(path, exc)
+            if suspicion is not None and isinstance(error, CorruptActivityLogError):
+                error = CorruptActivityLogError(path, suspicion)
+            raise error from exc
+        except CorruptActivityLogError:
+            for connection in connections:
+                connection.close()
+            raise
         except OSError as exc:
             raise ActivityLogError(
                 f"cannot open the activity log {path}: {exc.strerror or exc}"
