@@ -8,7 +8,7 @@ import json
 import string
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
@@ -333,3 +333,54 @@ def test_valid_challenges_with_any_extra_parameters_give_a_code(
     response = fuzzed.post("/authorize/challenge", data=params)
     body = assert_oauth_answer(response, "authorization_code")
     assert response.status_code == 200, body
+
+
+AUTHORIZE_FIELDS = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "login_hint",
+]
+REDIRECT_PIECES = st.lists(
+    st.sampled_from(
+        [
+            *["http://", "https://", "//", "127.0.0.1", ":54321", "@", "evil.example", "\\"],
+            *["/callback", "%40", "..", "#", "?x=", " ", "\t", "\r\n", "javascript:", "[::1]"],
+            "localhost",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@FUZZ_SETTINGS
+@given(
+    params=st.fixed_dictionaries(
+        {
+            "response_type": st.sampled_from(["code"]),
+            "client_id": st.sampled_from([NATIVE_CLIENT]),
+            "code_challenge": st.sampled_from([CHALLENGE]),
+            "code_challenge_method": st.sampled_from(["S256"]),
+        },
+        optional={
+            name: st.one_of(VALUES, REDIRECT_PIECES)
+            for name in AUTHORIZE_FIELDS
+            if name not in ("response_type", "client_id", "code_challenge", "code_challenge_method")
+        },
+    )
+)
+def test_authorize_never_errors_or_redirects_off_the_registered_loopback_uri(
+    fuzzed: LiveServer, params: dict[str, str]
+) -> None:
+    response = fuzzed.get("/authorize", params=params, allow_redirects=False)
+    assert response.status_code < 500, response.text[:300]
+    if response.is_redirect:
+        target = urlsplit(response.headers["Location"])
+        assert (target.scheme, target.hostname, target.path) == ("http", "127.0.0.1", "/callback")
+        assert target.username is None
