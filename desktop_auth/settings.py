@@ -416,13 +416,21 @@ def load_settings(data_dir: Path) -> LoadedSettings:
 
     A file that cannot be read as settings is moved aside to ``settings.json.corrupt-<UTC
     timestamp>`` (kept for the user to inspect) and the defaults are used; the returned warning
-    says so. Other I/O errors (permissions, a directory in the way) are raised.
+    says so. One that cannot be read at all (no permission, a folder in the way) is left where
+    it is, and the defaults are used for this run; the warning says that too.
     """
     path = settings_path(data_dir)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return LoadedSettings(Settings())
+    except OSError as exc:
+        warning = (
+            f"the settings file {path} cannot be read ({exc.strerror or exc}); the default "
+            "settings are used for this run and it is left as it is"
+        )
+        log.warning("%s", warning)
+        return LoadedSettings(Settings(), warning)
     try:
         return LoadedSettings(Settings.from_json(json.loads(raw)))
     except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors

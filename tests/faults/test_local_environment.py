@@ -386,6 +386,22 @@ def test_a_corrupt_settings_file_is_kept_aside_and_the_app_says_so(tmp_path, mak
     assert app.login_window.isEnabled()
 
 
+def test_a_settings_file_that_cannot_be_read_at_all_is_left_alone_and_the_app_says_so(
+    tmp_path, make_app
+):
+    data_dir = tmp_path / "data"
+    (data_dir / SETTINGS_FILENAME).mkdir(parents=True)  # a folder in the way of the file
+
+    app = make_app("--issuer", "http://127.0.0.1:9")
+
+    text = app.login_window.message_label.text()
+    assert f"the settings file {data_dir / SETTINGS_FILENAME} cannot be read" in text
+    assert "the default settings are used for this run and it is left as it is" in text
+    assert (data_dir / SETTINGS_FILENAME).is_dir()
+    assert not list(data_dir.glob("*.corrupt-*"))
+    assert app.login_window.isEnabled()
+
+
 # --- keyring locked -------------------------------------------------------------------------------
 
 
