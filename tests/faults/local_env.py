@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 @cache
 def can_mount() -> bool:
     """Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN, as in the CI box)."""
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or shutil.which("mount") is None or shutil.which("umount") is None:
         return False
     import tempfile
 
