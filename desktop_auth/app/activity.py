@@ -8,6 +8,7 @@ signals were emitted, so they may keep state (who is signing in) without locks.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ def _sqlite_reason(error: ActivityLogError) -> str:
     """SQLite's own words for why a write failed ("database or disk is full"), else ours."""
     cause = error.__cause__
     return str(cause) if cause is not None else str(error)
+
+
+def _disk_full(error: ActivityLogError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode == sqlite3.SQLITE_FULL
 
 
 class ActivityRecorder:
@@ -102,13 +108,15 @@ class ActivityRecorder:
             log.error("activity log entry %s not written: %s", event, exc)
             if not self._failing:
                 self._failing = True
-                self._problem(
-                    ActivityRecorder.tr(
-                        "The activity log {path} cannot record events right now: {error}. "
-                        "The app keeps working and every entry recorded before is kept; "
-                        "free some disk space to record again."
-                    ).format(path=self.activity_log.path, error=_sqlite_reason(exc))
-                )
+                message = ActivityRecorder.tr(
+                    "The activity log {path} cannot record events right now: {error}. "
+                    "The app keeps working and every entry recorded before is kept."
+                ).format(path=self.activity_log.path, error=_sqlite_reason(exc))
+                if _disk_full(exc):
+                    message += " " + ActivityRecorder.tr(
+                        "Free some disk space and the next events are recorded again."
+                    )
+                self._problem(message)
             return
         self._failing = False
         if self._on_appended is not None:

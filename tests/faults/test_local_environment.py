@@ -257,7 +257,8 @@ def test_disk_full_the_app_keeps_working_says_so_and_keeps_the_log(
     qtbot.waitUntil(lambda: "cannot record events right now" in message.text(), timeout=10_000)
     assert "database or disk is full" in message.text()
     assert str(small_disk / LOG_FILENAME) in message.text()
-    assert "The app keeps working" in message.text()
+    assert "The app keeps working and every entry recorded before is kept." in message.text()
+    assert "Free some disk space and the next events are recorded again." in message.text()
 
     with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
         sign_in_with_keyboard(qtbot, app, *ALICE)

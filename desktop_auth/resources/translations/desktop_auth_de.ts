@@ -200,8 +200,13 @@
     </message>
     <message>
         <location filename="../../app/activity.py" line="107"/>
-        <source>The activity log {path} cannot record events right now: {error}. The app keeps working and every entry recorded before is kept; free some disk space to record again.</source>
-        <translation>Das Aktivitätsprotokoll {path} kann gerade keine Ereignisse aufzeichnen: {error}. Die App arbeitet weiter, und alle bisher aufgezeichneten Einträge bleiben erhalten; geben Sie Speicherplatz frei, damit wieder aufgezeichnet wird.</translation>
+        <source>The activity log {path} cannot record events right now: {error}. The app keeps working and every entry recorded before is kept.</source>
+        <translation>Das Aktivitätsprotokoll {path} kann gerade keine Ereignisse aufzeichnen: {error}. Die App arbeitet weiter, und alle bisher aufgezeichneten Einträge bleiben erhalten.</translation>
+    </message>
+    <message>
+        <location filename="../../app/activity.py" line="112"/>
+        <source>Free some disk space and the next events are recorded again.</source>
+        <translation>Geben Sie Speicherplatz frei, dann werden die nächsten Ereignisse wieder aufgezeichnet.</translation>
     </message>
     <message>
         <location filename="../../app/activity.py" line="136"/>
