@@ -107,6 +107,8 @@ class DesktopApp(QObject):
         self._early_messages: list[str] = []
         # Why the next ``locked`` happens, for the activity log: user, idle or expired.
         self._lock_reason = "user"
+        # The renewal retry notice in the status bar, if one shows.
+        self._retry_notice = ""
 
         self.data_dir = resolve_data_dir(options.data_dir)
         loaded = load_settings(self.data_dir)
@@ -189,7 +191,7 @@ class DesktopApp(QObject):
         events.session_expired.connect(self._on_session_expired)
         events.locked.connect(self._on_locked)
         events.unlocked.connect(self._on_unlocked)
-        events.session_refreshed.connect(self.workspace.clear_status_notice)
+        events.session_refreshed.connect(self._end_retry_notice)
         self.controller.refresh_retrying.connect(self._on_refresh_retrying)
         self.controller.revocation_failed.connect(self._on_revocation_failed)
         self.idle_watcher.idle.connect(self._on_idle)
@@ -368,8 +370,10 @@ class DesktopApp(QObject):
     @pyqtSlot(str)
     def _on_keyring_failed(self, message: str) -> None:
         self.login_window.stay_signed_in.setChecked(False)
-        host = self.workspace if self.workspace.isVisible() else self.login_window
-        if host is self.login_window:
+        # Shown where the user is, as well as notified (notifications may be off).
+        if self.workspace.isVisible():
+            self.workspace.show_status_notice(message)
+        else:
             self.login_window.show_message(message)
         self.notifier.notify(DesktopApp.tr("System keyring"), message)
 
@@ -644,7 +648,7 @@ class DesktopApp(QObject):
     def _on_session_expired(self) -> None:
         # The lock screen follows (``locked``); show it now so the notice appears there.
         self._lock_reason = "expired"
-        self.workspace.clear_status_notice()  # "trying again in ..." is over
+        self._end_retry_notice()
         self._show(self.login_window)
         self.notifier.notify(
             DesktopApp.tr("Session expired"),
@@ -669,7 +673,15 @@ class DesktopApp(QObject):
 
     @pyqtSlot(int, str)
     def _on_refresh_retrying(self, seconds: int, message: str) -> None:
+        self._retry_notice = message
         self.workspace.show_status_notice(message)
+
+    @pyqtSlot()
+    def _end_retry_notice(self) -> None:
+        """ "Trying again in ..." is over; any other notice (a keyring failure) stays."""
+        if self._retry_notice and self.workspace.statusBar().currentMessage() == self._retry_notice:
+            self.workspace.clear_status_notice()
+        self._retry_notice = ""
 
     @pyqtSlot(str)
     def _on_revocation_failed(self, message: str) -> None:

@@ -220,6 +220,10 @@ def test_a_keyring_that_fails_mid_session_is_told_and_the_session_goes_on(
     notice = app.workspace.findChild(QLabel, "notice")
     qtbot.waitUntil(lambda: notice is not None and "could not keep you signed in" in notice.text())
     assert "next time you will sign in again" in notice.text()
+    # Also in the status bar, for a user who turned notifications off.
+    qtbot.waitUntil(
+        lambda: "could not keep you signed in" in app.workspace.statusBar().currentMessage()
+    )
     assert app.workspace.isVisible()
     assert app.controller.session is not None
     backend.broken = False
