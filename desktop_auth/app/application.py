@@ -363,7 +363,10 @@ class DesktopApp(QObject):
     def _on_log_problem(self, message: str) -> None:
         if self._shut_down:
             return
-        if not self.workspace.isVisible():
+        # Shown where the user is, as well as notified (notifications may be off).
+        if self.workspace.isVisible():
+            self.workspace.show_status_notice(message)
+        else:
             self.login_window.show_message(message, kind="info")
         self.notifier.notify(DesktopApp.tr("Activity log"), message)
 

@@ -279,6 +279,29 @@ def test_disk_full_the_app_keeps_working_says_so_and_keeps_the_log(
     assert verify(small_disk).returncode == 0
 
 
+def test_disk_full_while_signed_in_the_workspace_says_so_and_the_session_goes_on(
+    small_disk, qtbot, server, make_app
+):
+    app = make_app("--issuer", server.url)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_with_keyboard(qtbot, app, *ALICE)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+    wait_for_workers()
+    before = entries(small_disk / LOG_FILENAME)
+    fill_disk(small_disk)
+
+    with qtbot.waitSignal(app.events.session_refreshed, timeout=20_000):
+        app.controller.refresh()  # what the renewal timer does; its entry cannot be written
+
+    bar = app.workspace.statusBar()
+    qtbot.waitUntil(lambda: "cannot record events right now" in bar.currentMessage())
+    assert "database or disk is full" in bar.toolTip()
+    assert app.workspace.isVisible()
+    assert app.controller.session is not None
+    assert entries(small_disk / LOG_FILENAME) == before
+    assert [event for _, event, _ in before] == ["app_started", "login_succeeded"]
+
+
 # --- a damaged activity log or settings file ------------------------------------------------------
 
 
