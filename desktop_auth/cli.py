@@ -138,17 +138,18 @@ def check_username(username: str) -> str:
 def open_activity_log(data_dir: Path | None) -> ActivityLog | None:
     """The activity log in the data dir (--data-dir > $DESKTOP_AUTH_DATA_DIR > the platform's).
 
-    An explicit --data-dir that cannot be used is a usage error; otherwise sign-in goes on
-    without a log, saying so on stderr.
+    An explicit --data-dir that cannot be used (missing rights, not a folder) is a usage
+    error; otherwise, and when the log itself cannot be opened (a full disk), sign-in goes on
+    without a log, saying so on stderr, as the app does.
     """
     from desktop_auth.activity_log import ActivityLog, ActivityLogError
-    from desktop_auth.settings import resolve_data_dir
+    from desktop_auth.settings import DataDirError, resolve_data_dir
 
     try:
         return ActivityLog.in_data_dir(resolve_data_dir(data_dir))
     except (DesktopAuthError, ActivityLogError, OSError) as exc:
         reason = exc.message if isinstance(exc, DesktopAuthError) else str(exc)
-        if data_dir is not None:
+        if data_dir is not None and isinstance(exc, DataDirError):
             raise CliError(reason, EXIT_USAGE) from exc
         print(f"{PROG}: warning: not recording this sign-in: {reason}", file=sys.stderr)
         return None
@@ -293,31 +294,53 @@ def run_login(args: argparse.Namespace) -> int:
         try:
             session = sign_in(client, args)
         except DesktopAuthError as exc:
-            if activity_log is not None:
-                activity_log.append(
-                    "login_failed",
-                    args.username,
-                    issuer,
-                    {"kind": exc.kind, "reason": exc.message},
-                )
+            _record(
+                activity_log,
+                "login_failed",
+                args.username,
+                issuer,
+                {"kind": exc.kind, "reason": exc.message},
+            )
             if isinstance(exc, BrowserRequiredError):
                 hint = f"{exc.message} Add --browser to do so."
                 raise CliError(hint, exit_code_for(exc)) from exc
             raise
         finally:
             client.close()
-        if activity_log is not None:
-            activity_log.append(
-                "login_succeeded",
-                session.username,
-                session.issuer,
-                {"method": session.method, "roles": sorted(session.roles)},
-            )
+        _record(
+            activity_log,
+            "login_succeeded",
+            session.username,
+            session.issuer,
+            {"method": session.method, "roles": sorted(session.roles)},
+        )
     finally:
         if activity_log is not None:
             activity_log.close()
     print(json.dumps(session_json(session)))
     return EXIT_OK
+
+
+def _record(
+    activity_log: ActivityLog | None,
+    event: str,
+    username: str | None,
+    issuer: str,
+    detail: dict[str, Any],
+) -> None:
+    """Append to the activity log; a failed write (a full disk) is said on stderr and does not
+    undo the sign-in, whose result is still printed."""
+    if activity_log is None:
+        return
+    from desktop_auth.activity_log import ActivityLogError
+
+    try:
+        activity_log.append(event, username, issuer, detail)
+    except ActivityLogError as exc:
+        print(
+            f"desktop-auth-cli: warning: the activity log could not record {event}: {exc}",
+            file=sys.stderr,
+        )
 
 
 def _open_activity_log(args: argparse.Namespace) -> tuple[Path, ActivityLog]:

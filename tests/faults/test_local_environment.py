@@ -564,3 +564,29 @@ def test_killed_mid_burst_the_log_verifies_and_holds_every_committed_entry(tmp_p
     assert seqs == list(range(1, len(seqs) + 1))
     # At most the one entry in flight at each kill is committed without having been printed.
     assert len(seqs) - len(printed) <= 3
+
+
+def test_disk_full_cli_login_still_signs_in_and_says_it_was_not_recorded(small_disk, server):
+    write_some(small_disk / LOG_FILENAME)
+    filler = fill_disk(small_disk)
+
+    result = run_cli(
+        "login",
+        "--issuer",
+        server.url,
+        "--username",
+        ALICE[0],
+        "--password-stdin",
+        "--data-dir",
+        str(small_disk),
+        stdin=ALICE[1],
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["username"] == "alice"
+    # Opening the log needs room for its journal: the sign-in is not recorded, and says so.
+    assert "not recording this sign-in" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ALICE[1] not in result.stderr
+    filler.unlink()
+    assert [seq for seq, _, _ in entries(small_disk / LOG_FILENAME)] == [1, 2, 3]  # kept
