@@ -101,7 +101,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def read_password() -> str:
     """The password: the first line of standard input, or typed unechoed at a terminal."""
-    from desktop_auth.oidc.credentials import (
+    from desktop_auth.credentials import (
         MAX_PASSWORD_LENGTH,
         InputProblem,
         describe_problem,
@@ -127,7 +127,7 @@ def read_password() -> str:
 
 def check_username(username: str) -> str:
     """The --username to send, trimmed; a usage error if it cannot be sent."""
-    from desktop_auth.oidc.credentials import clean_username, describe_problem, username_problem
+    from desktop_auth.credentials import clean_username, describe_problem, username_problem
 
     problem = username_problem(username)
     if problem is not None:

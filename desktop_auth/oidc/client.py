@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from desktop_auth.credentials import describe_problem, password_problem, username_problem
 from desktop_auth.errors import (
     CancelledError,
     CredentialsError,
@@ -24,7 +25,6 @@ from desktop_auth.oidc.browser import (
     authorization_code,
 )
 from desktop_auth.oidc.cancel import CANCELLED_MESSAGE, CancelToken
-from desktop_auth.oidc.credentials import describe_problem, password_problem, username_problem
 from desktop_auth.oidc.device import (
     DeviceCode,
     DeviceFlowUnsupportedError,

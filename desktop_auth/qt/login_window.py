@@ -59,8 +59,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from desktop_auth.errors import AuthFailure
-from desktop_auth.oidc.credentials import (
+from desktop_auth.credentials import (
     MAX_PASSWORD_LENGTH,
     MAX_USERNAME_LENGTH,
     InputProblem,
@@ -68,6 +67,7 @@ from desktop_auth.oidc.credentials import (
     password_problem,
     username_problem,
 )
+from desktop_auth.errors import AuthFailure
 from desktop_auth.qt.caps_lock import caps_lock_on
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.device_panel import DeviceCodePanel

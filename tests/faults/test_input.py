@@ -18,7 +18,7 @@ from PyQt5.QtGui import QInputMethodEvent, QKeyEvent
 from PyQt5.QtWidgets import QApplication, QLineEdit, QWidget
 from sqlalchemy import select
 
-from desktop_auth.oidc.credentials import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
+from desktop_auth.credentials import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
 from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import load_config
 from desktop_auth.server.models import OutboxEvent
