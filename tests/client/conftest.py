@@ -103,11 +103,11 @@ def stoppable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stopp
         live.stop()
 
 
-class DiscoveryRewritingProxy:
-    """Forwards every request to ``target``, except that the discovery document loses
-    ``drop``'s fields: the bundled server seen as an identity server without them."""
+class RewritingProxy:
+    """Forwards every request to ``target`` (set once the server runs) and hands each answer
+    to ``rewrite``, whose bytes the client gets: a real server seen slightly otherwise."""
 
-    def __init__(self, drop: tuple[str, ...]) -> None:
+    def __init__(self) -> None:
         self.target = ""
         proxy = self
         forward = requests.Session()
@@ -129,12 +129,7 @@ class DiscoveryRewritingProxy:
                     timeout=30,
                     allow_redirects=False,
                 )
-                content = response.content
-                if self.path == DISCOVERY:
-                    document = response.json()
-                    for name in drop:
-                        document.pop(name, None)
-                    content = json.dumps(document).encode()
+                content = proxy.rewrite(self.path, response)
                 self.send_response(response.status_code)
                 for name, value in response.headers.items():
                     if name.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -161,11 +156,32 @@ class DiscoveryRewritingProxy:
         )
         self.thread.start()
 
+    def rewrite(self, path: str, response: requests.Response) -> bytes:
+        """The answer's body as the client gets it (unchanged here)."""
+        return response.content
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
         self._forward_session.close()
+
+
+class DiscoveryRewritingProxy(RewritingProxy):
+    """The discovery document loses ``drop``'s fields: the bundled server seen as an identity
+    server without them."""
+
+    def __init__(self, drop: tuple[str, ...]) -> None:
+        self.drop = drop
+        super().__init__()
+
+    def rewrite(self, path: str, response: requests.Response) -> bytes:
+        if path != DISCOVERY:
+            return response.content
+        document = response.json()
+        for name in self.drop:
+            document.pop(name, None)
+        return json.dumps(document).encode()
 
 
 @pytest.fixture

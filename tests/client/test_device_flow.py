@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO
 
@@ -34,7 +33,7 @@ from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import load_config
 from desktop_auth.server.models import DeviceCode as StoredDeviceCode
 from desktop_auth.server.serve import ServedApp
-from tests.client.conftest import JsonServer, console_script, discovery_document
+from tests.client.conftest import JsonServer, RewritingProxy, console_script, discovery_document
 from tests.http_browser import HttpBrowser
 from tests.server.conftest import ALICE, BOB, LiveServer, LoginPage, wait_for
 
@@ -289,69 +288,25 @@ class Poll:
     error: str | None
 
 
-class PollWatchingProxy:
+class PollWatchingProxy(RewritingProxy):
     """Stands between the client and the bundled server: tells the client the server's
     interval is 1 s (so it polls too fast for a server that wants 5) and records the token
     endpoint's answers."""
 
     def __init__(self) -> None:
-        self.target = ""
         self.polls: list[Poll] = []
-        proxy = self
-        forward = requests.Session()
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _forward(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                sent = {
-                    name: value
-                    for name, value in self.headers.items()
-                    if name.lower() in ("authorization", "content-type", "accept")
-                }
-                response = forward.request(
-                    method, proxy.target + self.path, data=body, headers=sent, timeout=30
-                )
-                content = response.content
-                if self.path == "/device_authorization" and response.ok:
-                    content = json.dumps({**response.json(), "interval": 1}).encode()
-                if self.path == "/token":
-                    error = None if response.ok else response.json().get("error")
-                    proxy.polls.append(Poll(time.monotonic(), response.status_code, error))
-                self.send_response(response.status_code)
-                for name, value in response.headers.items():
-                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            def do_GET(self) -> None:
-                self._forward("GET")
-
-            def do_POST(self) -> None:
-                self._forward("POST")
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._forward_session = forward
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+    def rewrite(self, path: str, response: requests.Response) -> bytes:
+        if path == "/device_authorization" and response.ok:
+            return json.dumps({**response.json(), "interval": 1}).encode()
+        if path == "/token":
+            error = None if response.ok else response.json().get("error")
+            self.polls.append(Poll(time.monotonic(), response.status_code, error))
+        return response.content
 
     def errors(self) -> list[str | None]:
         return [poll.error for poll in self.polls]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
-        self._forward_session.close()
 
 
 @pytest.fixture
