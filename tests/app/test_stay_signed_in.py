@@ -56,6 +56,16 @@ def stored(secret_service, issuer: str, username: str) -> str | None:
     return TokenStore(secret_service).load(issuer, username)
 
 
+def alice_stays_signed_in(qtbot, server, make_app, secret_service) -> tuple[DesktopApp, str]:
+    """Alice signs in with "Stay signed in" ticked; the app, and the token the keyring keeps."""
+    app = make_app("--issuer", server.url, keyring_backend=secret_service)
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
+        sign_in_staying(qtbot, app, *ALICE)
+    token = stored(secret_service, server.url, "alice")
+    assert token is not None
+    return app, token
+
+
 def quit_app(app: DesktopApp) -> None:
     app.quit()
     app.shutdown()
@@ -94,11 +104,7 @@ def test_stay_signed_in_keeps_the_session_across_a_restart(
 def test_a_revoked_stored_session_opens_the_login_window_with_the_username_and_a_reason(
     qtbot, server, make_app, secret_service
 ):
-    app = make_app("--issuer", server.url, keyring_backend=secret_service)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
-        sign_in_staying(qtbot, app, *ALICE)
-    token = stored(secret_service, server.url, "alice")
-    assert token is not None
+    app, token = alice_stays_signed_in(qtbot, server, make_app, secret_service)
     quit_app(app)
 
     discovery = requests.get(server.url + "/.well-known/openid-configuration", timeout=10).json()
@@ -138,11 +144,7 @@ def test_without_the_box_ticked_nothing_is_kept_and_quitting_revokes(
 def test_a_refresh_replaces_the_kept_token_with_the_rotated_one(
     qtbot, server, make_app, secret_service
 ):
-    app = make_app("--issuer", server.url, keyring_backend=secret_service)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
-        sign_in_staying(qtbot, app, *ALICE)
-    old = stored(secret_service, server.url, "alice")
-    assert old is not None
+    app, old = alice_stays_signed_in(qtbot, server, make_app, secret_service)
 
     with qtbot.waitSignal(app.events.session_refreshed, timeout=20_000) as refreshed:
         app.controller.refresh()
@@ -157,11 +159,7 @@ def test_a_refresh_replaces_the_kept_token_with_the_rotated_one(
 def test_unlocking_after_an_expiry_keeps_the_new_refresh_token(
     qtbot, server, make_app, secret_service
 ):
-    app = make_app("--issuer", server.url, keyring_backend=secret_service)
-    with qtbot.waitSignal(app.events.login_succeeded, timeout=20_000):
-        sign_in_staying(qtbot, app, *ALICE)
-    old = stored(secret_service, server.url, "alice")
-    assert old is not None
+    app, old = alice_stays_signed_in(qtbot, server, make_app, secret_service)
     assert server.refresh(old).ok  # spent elsewhere (rotation): the app's renewal is refused
 
     with qtbot.waitSignal(app.events.locked, timeout=20_000):
