@@ -1,29 +1,90 @@
-"""Run every benchmark and write BENCHMARKS.md: ``python -m benchmarks`` (``make bench``)."""
+"""Run the benchmarks and write BENCHMARKS.md: ``python -m benchmarks`` (``make bench``).
+
+Each benchmark module runs in a child process with a time limit, so that one that hangs
+is reported as such and the others still run. ``python -m benchmarks startup signin``
+runs only those modules and prints their table without writing BENCHMARKS.md.
+"""
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import server_login, startup
 from benchmarks.report import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Module name -> time limit in seconds for the whole module.
+MODULES: dict[str, int] = {
+    "startup": 300,
+    "signin": 300,
+    "stalls": 300,
+    "activity_log": 600,
+    "server_login": 300,
+    "server_load": 900,
+}
+
 
 def machine() -> str:
-    import os
-
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def main() -> int:
+def run_module(name: str, limit: int) -> tuple[list[Figure], list[str], str | None]:
+    """Figures, extra notes and an error message (None when it ran)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks", "--child", name, out.name],
+                cwd=ROOT,
+                timeout=limit,
+                check=True,
+            )
+        except subprocess.TimeoutExpired:
+            return [], [], f"`{name}` did not finish within {limit} s and was stopped"
+        except subprocess.CalledProcessError as exc:
+            return [], [], f"`{name}` failed (exit status {exc.returncode}); see its output"
+        data = json.loads(Path(out.name).read_text(encoding="utf-8"))
+    return [Figure.from_json(f) for f in data["figures"]], data["notes"], None
+
+
+def child(name: str, out: str) -> int:
+    module = importlib.import_module(f"benchmarks.{name}")
+    figures = module.run()
+    notes = list(getattr(module, "NOTES", []))
+    Path(out).write_text(
+        json.dumps({"figures": [f.to_json() for f in figures], "notes": notes}),
+        encoding="utf-8",
+    )
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        return child(argv[1], argv[2])
+    unknown = [name for name in argv if name not in MODULES]
+    if unknown:
+        print(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(MODULES)}")
+        return 2
+    chosen = argv or list(MODULES)
     figures: list[Figure] = []
-    for module in (startup, server_login):
-        print(f"running {module.__name__} ...", flush=True)
-        figures.extend(module.run())
+    notes: list[str] = []
+    for name in chosen:
+        if not (ROOT / "benchmarks" / f"{name}.py").exists():
+            notes.append(f"`{name}`: not written yet")
+            continue
+        print(f"running {name} (at most {MODULES[name]} s) ...", flush=True)
+        found, extra, error = run_module(name, MODULES[name])
+        figures.extend(found)
+        notes.extend(extra)
+        if error:
+            notes.append(error)
     lines = [
         "# Benchmarks",
         "",
@@ -35,14 +96,21 @@ def main() -> int:
         "|---|---|---|---|---|---|",
         *(f.row() for f in figures),
         "",
-        *(f"- **{f.name}**: {f.note}" for f in figures if f.note),
+        *(
+            f"- **{f.name}**: baseline: {f.baseline_name}. {f.note}".rstrip()
+            for f in figures
+            if f.note or f.baseline_name
+        ),
         "",
+        *(f"{note}\n" for note in notes),
     ]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    text = "\n".join(lines)
+    print(text)
+    if not argv:
+        (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
     # Missing a target is a finding to report, not a failure of the tool.
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

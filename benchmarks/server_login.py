@@ -108,9 +108,10 @@ def run() -> list[Figure]:
             measured=Sample(tuple(measured)),
             baseline=Sample(tuple(base)),
             max_ratio=1.25,
+            baseline_name="the same sign-in with no receivers connected",
             note=(
-                "first-party challenge + code exchange on loopback; measured: audit, last login, "
-                "welcome mail, webhooks and a 50 ms receiver connected; baseline: no receivers."
+                "First-party challenge + code exchange on loopback; measured: audit, last login, "
+                "welcome mail, webhooks and a 50 ms receiver connected."
             ),
         )
     ]

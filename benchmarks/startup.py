@@ -99,7 +99,7 @@ def run() -> list[Figure]:
             measured=Sample(tuple(app_times)),
             baseline=Sample(tuple(bare_times)),
             max_ratio=1.3,
-            note="baseline: a bare PyQt5 script showing an empty QMainWindow; offscreen platform",
+            baseline_name="a bare PyQt5 script showing an empty QMainWindow, offscreen platform",
         ),
         Figure(
             name="resident memory at that point",
@@ -108,5 +108,6 @@ def run() -> list[Figure]:
             max_ratio=1.3,
             unit="MiB",
             scale=1 / (1024 * 1024),
+            baseline_name="the same bare PyQt5 script (peak resident memory, VmHWM)",
         ),
     ]
