@@ -45,8 +45,7 @@ NOTES: list[str] = []
 Request = tuple[str, str]
 
 
-def _start() -> ServedApp:
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-signin-"))
+def _start(data_dir: Path) -> ServedApp:
     server_cli(["--data-dir", str(data_dir), "init"])
     served = ServedApp(load_config(data_dir)).start()
     state = server_state(served.app)
@@ -141,7 +140,12 @@ def _same_requests(served: ServedApp, seen: list[Request], policy: PermissionPol
 
 
 def run() -> list[Figure]:
-    served = _start()
+    with tempfile.TemporaryDirectory(prefix="bench-signin-", ignore_cleanup_errors=True) as data:
+        return _measure(_start(Path(data)))
+
+
+def _measure(served: ServedApp) -> list[Figure]:
+    """The figure, from rounds of both sign-ins against ``served`` (stopped afterwards)."""
     policy = PermissionPolicy.default()
 
     def library() -> None:
