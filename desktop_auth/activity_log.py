@@ -14,8 +14,10 @@ and compare later.
 
 Durability: the database runs in WAL mode with ``synchronous=FULL``, so ``append`` returns only
 after the WAL is fsynced; an entry survives a crash or power cut right after the event.
-``NORMAL`` would survive a process crash but could lose the last commits on power loss, and
-events are rare (a few per session), so the fsync costs nothing anyone notices.
+``NORMAL`` would survive a process crash but could lose the last commits on power loss.
+``append_all`` commits several entries in one such transaction (one fsync for all of them,
+which is how a burst of events keeps up); it too returns only once they are all on disk, and
+a failure leaves none of them written.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import re
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,6 +169,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class NewEntry:
+    """An entry checked and timestamped by ``new_entry``, waiting for its ``seq`` and hash,
+    which it gets when committed (``ActivityLog.append_all``)."""
+
+    ts: str
+    event: str
+    username: str | None
+    issuer: str | None
+    detail_json: str
+
+
+@dataclass(frozen=True)
 class OpenedLog:
     """``ActivityLog.open_or_start_fresh``'s answer: the log, and a warning to show when the
     old file could not be read and was moved aside."""
@@ -249,6 +263,33 @@ def check_no_secrets(detail: object, where: str = "detail") -> None:
 def utc_timestamp(moment: datetime | None = None) -> str:
     """RFC 3339 in UTC with microseconds and a ``Z``, e.g. 2025-01-31T12:00:00.000000Z."""
     return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_entry(
+    event: str,
+    username: str | None = None,
+    issuer: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> NewEntry:
+    """Check an entry and stamp it with the time now, ready for ``ActivityLog.append_all``.
+
+    ``ValueError`` for an unknown event, a detail that is not JSON or is too big, or a
+    detail that looks like it holds a secret (DESIGN.md: never a password, token or code).
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown activity event {event!r}; expected one of {EVENTS}")
+    for name, value in (("username", username), ("issuer", issuer)):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} must be a string or None")
+    detail = dict(detail or {})
+    check_no_secrets(detail)
+    try:
+        detail_json = canonical_json(detail)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"detail is not plain JSON: {exc}") from exc
+    if len(detail_json.encode("utf-8")) > MAX_DETAIL_BYTES:
+        raise ValueError(f"detail is larger than {MAX_DETAIL_BYTES} bytes")
+    return NewEntry(utc_timestamp(), event, username, issuer, detail_json)
 
 
 def _like_pattern(text: str) -> str:
@@ -482,25 +523,20 @@ class ActivityLog:
     ) -> Entry:
         """Add an entry and return it once it is committed to disk.
 
-        ``ValueError`` for an unknown event, a detail that is not JSON or is too big, or a
-        detail that looks like it holds a secret (DESIGN.md: never a password, token or code).
+        ``ValueError`` as ``new_entry`` raises it (an unknown event, a secret in the detail).
         """
-        if event not in EVENTS:
-            raise ValueError(f"unknown activity event {event!r}; expected one of {EVENTS}")
-        for name, value in (("username", username), ("issuer", issuer)):
-            if value is not None and not isinstance(value, str):
-                raise ValueError(f"{name} must be a string or None")
-        detail = dict(detail or {})
-        check_no_secrets(detail)
-        try:
-            detail_json = canonical_json(detail)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"detail is not plain JSON: {exc}") from exc
-        if len(detail_json.encode("utf-8")) > MAX_DETAIL_BYTES:
-            raise ValueError(f"detail is larger than {MAX_DETAIL_BYTES} bytes")
+        (entry,) = self.append_all([new_entry(event, username, issuer, detail)])
+        return entry
+
+    def append_all(self, entries: Sequence[NewEntry]) -> list[Entry]:
+        """Chain ``entries`` after the newest one, in order, and commit them in one
+        transaction: they are all on disk when this returns, or (``ActivityLogWriteError``)
+        none of them is written."""
         if self.read_only:
             raise ActivityLogWriteError(f"the activity log {self.path} was opened read-only")
-        ts = utc_timestamp()
+        if not entries:
+            return []
+        rows: list[tuple[int, str, str, str | None, str | None, str, str]] = []
         with self._write_lock:
             connection = self._writer
             # IMMEDIATE takes the write lock before the head is read, so two processes
@@ -508,13 +544,19 @@ class ActivityLog:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 row = connection.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
-                previous_seq, previous_hash = row if row else (0, GENESIS_HASH)
-                seq = previous_seq + 1
-                hash_ = entry_hash(seq, ts, event, username, issuer, detail_json, previous_hash)
-                connection.execute(
+                seq, hash_ = row if row else (0, GENESIS_HASH)
+                for new in entries:
+                    seq += 1
+                    hash_ = entry_hash(
+                        seq, new.ts, new.event, new.username, new.issuer, new.detail_json, hash_
+                    )
+                    rows.append(
+                        (seq, new.ts, new.event, new.username, new.issuer, new.detail_json, hash_)
+                    )
+                connection.executemany(
                     "INSERT INTO entries (seq, ts, event, username, issuer, detail, hash)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (seq, ts, event, username, issuer, detail_json, hash_),
+                    rows,
                 )
                 connection.execute(
                     "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)"
@@ -530,7 +572,7 @@ class ActivityLog:
             except BaseException:
                 self._rollback()
                 raise
-        return Entry(seq, ts, event, username, issuer, json.loads(detail_json), hash_)
+        return [_entry(row) for row in rows]
 
     def _rollback(self) -> None:
         """End a failed append's transaction; a failure to (the disk is gone) is logged."""
