@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -12,22 +13,20 @@ from typing import TYPE_CHECKING
 from PyQt5.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMainWindow
 
-from desktop_auth.app.activity import ActivityRecorder
 from desktop_auth.app.diagnostics import diagnostic_report
 from desktop_auth.app.embedded import EmbeddedServer
-from desktop_auth.app.workspace import WorkspaceWindow
 from desktop_auth.errors import AuthFailure, DesktopAuthError
 from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.first_paint import when_painted
 from desktop_auth.qt.idle import IdleWatcher
 from desktop_auth.qt.library_messages import translated_message
-from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.login_window import LoginWindow
 from desktop_auth.qt.notifications import Notifier
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.translation import TranslationContext
-from desktop_auth.qt.workers import SerialQueue, connect_in_background, run_in_background
+from desktop_auth.qt.workers import SerialQueue, run_in_background
 from desktop_auth.session import Session
 from desktop_auth.settings import (
     FROM_COMMAND_LINE,
@@ -40,8 +39,11 @@ from desktop_auth.settings import (
 )
 
 if TYPE_CHECKING:
+    from desktop_auth.app.activity import ActivityRecorder
     from desktop_auth.app.single_instance import SingleInstance
+    from desktop_auth.app.workspace import WorkspaceWindow
     from desktop_auth.oidc import OIDCClient
+    from desktop_auth.qt.log_viewer import ActivityLogViewer
     from desktop_auth.qt.settings_dialog import SettingsDialog
     from desktop_auth.secrets import TokenStore
 
@@ -92,7 +94,7 @@ class DesktopApp(QObject):
         super().__init__(parent)
         self.setObjectName("desktopApp")
         self.options = options
-        self.policy = policy if policy is not None else load_policy(options.permissions)
+        self._policy = policy
         self._shut_down = False
         self.token_store = token_store
         self.single_instance = single_instance
@@ -139,13 +141,8 @@ class DesktopApp(QObject):
             on_renewed_in_worker=self._keep_renewed_token,
         )
         self.gate = PermissionGate(self)
-        # Emitted by the recorder's worker after each entry; delivered queued to the viewer.
-        self.recorder = ActivityRecorder.open(
-            self.data_dir, on_appended=self.log_appended.emit, on_problem=self.log_problem.emit
-        )
-        for message in (self.recorder.error, self.recorder.warning):
-            if message:
-                self._early_messages.append(message)
+        # Opened after the login window is first painted, or on first need (see recorder).
+        self._recorder: ActivityRecorder | None = None
 
         self.login_window = LoginWindow(
             self.controller, last_username=self.settings.last_username.get(self._settings_key)
@@ -157,18 +154,89 @@ class DesktopApp(QObject):
             self.login_window.set_issuer(
                 DesktopApp.tr("Identity server: {issuer}").format(issuer=self.connection.issuer)
             )
-        self.log_viewer = (
-            ActivityLogViewer(self.recorder.activity_log)
-            if self.recorder.activity_log is not None
-            else None
-        )
-        self.workspace = WorkspaceWindow(self.gate, self.log_viewer)
+        # Built after the login window is first painted, or on first need (see workspace).
+        self._workspace: WorkspaceWindow | None = None
+        self._log_viewer: ActivityLogViewer | None = None
+        self._background_started = False
         self.notifier = Notifier(self.login_window, parent=self)
         self.notifier.set_enabled(self.settings.notifications)
         self.idle_watcher = IdleWatcher(self.settings.idle_lock_minutes * 60, parent=self)
         self._kept_accounts: frozenset[str] = frozenset()
         self._show_remembered_accounts()
         self._connect_signals()
+
+    @property
+    def policy(self) -> PermissionPolicy:
+        """--permissions' policy (main checks it before any window), else the bundled one,
+        read when first needed: at the first sign-in, in its worker."""
+        if self._policy is None:
+            self._policy = load_policy(self.options.permissions)
+        return self._policy
+
+    @property
+    def recorder(self) -> ActivityRecorder:
+        """Writes the activity log in its worker, in the order of the events. Opened just
+        after the login window is first painted (``start``), or here on first need."""
+        if self._recorder is None:
+            self._open_recorder()
+            assert self._recorder is not None
+        return self._recorder
+
+    def _open_recorder(self) -> None:
+        from desktop_auth.app.activity import ActivityRecorder
+
+        # on_appended is emitted by the recorder's worker after each entry; delivered queued.
+        recorder = self._recorder = ActivityRecorder.open(
+            self.data_dir, on_appended=self.log_appended.emit, on_problem=self.log_problem.emit
+        )
+        if self.issuer is not None:
+            recorder.issuer = self.issuer
+        for message in (recorder.error, recorder.warning):
+            if message:
+                self.login_window.show_message(message, kind="info")
+
+    def _record(self, entry: str, *args: object) -> None:
+        """Write the activity log's ``entry`` (an ActivityRecorder method) in its worker."""
+        recorder = self.recorder
+        recorder.queue.submit(getattr(recorder, entry), *args)
+
+    @property
+    def workspace(self) -> WorkspaceWindow:
+        """The main window after sign-in. Building it (with the log viewer) takes longer than
+        the login window itself, so it is built just after the login window is first painted
+        (``start``), or here on first need, whichever comes first."""
+        if self._workspace is None:
+            self._build_workspace()
+            assert self._workspace is not None
+        return self._workspace
+
+    @property
+    def log_viewer(self) -> ActivityLogViewer | None:
+        """The activity log's viewer, on the workspace's Activity tab; None without a log."""
+        self.workspace  # noqa: B018 -- built with the workspace
+        return self._log_viewer
+
+    def _workspace_visible(self) -> bool:
+        return self._workspace is not None and self._workspace.isVisible()
+
+    def _build_workspace(self) -> None:
+        from desktop_auth.app.workspace import WorkspaceWindow
+        from desktop_auth.qt.log_viewer import ActivityLogViewer
+
+        if self.recorder.activity_log is not None:
+            self._log_viewer = ActivityLogViewer(self.recorder.activity_log)
+        workspace = self._workspace = WorkspaceWindow(self.gate, self._log_viewer)
+        events = self.events
+        events.session_refreshed.connect(workspace.show_session)
+        # The gate's own connection was made first: the workspace then picks a tab among
+        # those it allowed.
+        events.permissions_changed.connect(workspace.show_first_allowed_tab)
+        workspace.show_first_allowed_tab(self.gate.permissions)
+        workspace.lock_requested.connect(self.controller.lock)
+        workspace.sign_out_requested.connect(self.controller.sign_out)
+        workspace.quit_requested.connect(self.quit)
+        workspace.settings_requested.connect(self.open_settings)
+        workspace.diagnostics_requested.connect(self.copy_diagnostics)
 
     @property
     def keyring_available(self) -> bool:
@@ -184,7 +252,6 @@ class DesktopApp(QObject):
         events.login_succeeded.connect(self._on_login_succeeded)
         events.login_failed.connect(self._on_login_failed)
         events.logged_out.connect(self._on_logged_out)
-        events.session_refreshed.connect(self.workspace.show_session)
         # Unlocking after an expiry signs in again: the new refresh token replaces the dead one.
         # (A renewal's rotated token is kept from its worker: _keep_renewed_token.)
         events.unlocked.connect(self._on_unlocked_keep_token)
@@ -195,30 +262,25 @@ class DesktopApp(QObject):
         self.controller.refresh_retrying.connect(self._on_refresh_retrying)
         self.controller.revocation_failed.connect(self._on_revocation_failed)
         self.idle_watcher.idle.connect(self._on_idle)
-        # The gate first: the workspace then picks a tab among those it allowed.
+        # The gate first: the workspace (_build_workspace) then picks a tab it allowed.
         events.permissions_changed.connect(self.gate.set_permissions)
-        events.permissions_changed.connect(self.workspace.show_first_allowed_tab)
         self.gate.denied.connect(self._on_permission_denied)
 
-        # The activity log is written in a worker, in the order of the events.
-        recorder, queue = self.recorder, self.recorder.queue
-        for signal, slot in (
-            (events.login_started, recorder.login_started),
-            (events.login_succeeded, recorder.login_succeeded),
-            (events.login_failed, recorder.login_failed),
-            (events.logged_out, recorder.logged_out),
-            (events.session_refreshed, recorder.session_refreshed),
-            (events.session_expired, recorder.session_expired),
-            (events.unlocked, recorder.unlocked),
-            (self.gate.denied, recorder.permission_denied),
+        # The activity log is written in its worker, in the order of the events; the first
+        # event opens it if start() has not yet (recorder).
+        for signal, entry in (
+            (events.login_started, "login_started"),
+            (events.login_succeeded, "login_succeeded"),
+            (events.login_failed, "login_failed"),
+            (events.logged_out, "logged_out"),
+            (events.session_refreshed, "session_refreshed"),
+            (events.session_expired, "session_expired"),
+            (events.unlocked, "unlocked"),
+            (self.gate.denied, "permission_denied"),
         ):
-            connect_in_background(signal, slot, queue=queue)
+            signal.connect(functools.partial(self._record, entry))
 
-        self.workspace.lock_requested.connect(self.controller.lock)
-        self.workspace.sign_out_requested.connect(self.controller.sign_out)
-        self.workspace.quit_requested.connect(self.quit)
         self.login_window.quit_requested.connect(self.quit)
-        self.workspace.settings_requested.connect(self.open_settings)
         self.login_window.settings_requested.connect(self.open_settings)
         self.log_appended.connect(self._on_log_appended)
         self.log_problem.connect(self._on_log_problem)
@@ -228,23 +290,36 @@ class DesktopApp(QObject):
         self.keyring_failed.connect(self._on_keyring_failed)
         self.login_window.account_chosen.connect(self._on_account_chosen)
         self.login_window.forget_account_requested.connect(self._on_forget_account)
-        self.workspace.diagnostics_requested.connect(self.copy_diagnostics)
         if self.single_instance is not None:
             self.single_instance.activation_requested.connect(self.activate)
 
     # Start and stop
 
     def start(self) -> None:
-        """Show the login window at once; the server and client are prepared in the background."""
+        """Show the login window at once; everything else starts once it has been painted.
+
+        The log check, the keyring check and the embedded server run in workers, but they
+        import modules and so hold Python's lock for a while: started before the first paint
+        they would hold it up. The workspace is built then too (``workspace``).
+        """
         self._show(self.login_window)
         for message in self._early_messages:
             self.login_window.show_message(message, kind="info")
         self._early_messages.clear()
-        self.recorder.queue.submit(self.recorder.check)
-        self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
         self.login_window.set_keyring_available(
             False, DesktopApp.tr("Checking the system keyring…")
         )
+        when_painted(self.login_window, self._start_background)
+
+    @pyqtSlot()
+    def _start_background(self) -> None:
+        if self._background_started or self._shut_down:
+            return
+        self._background_started = True
+        # First, while no worker competes for Python's lock (and the user has yet to type).
+        self.workspace  # noqa: B018
+        self.recorder.queue.submit(self.recorder.check)
+        self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
         self.keyring_queue.submit(self._check_keyring)
         if self.embedded is not None:
             run_in_background(
@@ -364,7 +439,7 @@ class DesktopApp(QObject):
         if self._shut_down:
             return
         # Shown where the user is, as well as notified (notifications may be off).
-        if self.workspace.isVisible():
+        if self._workspace_visible():
             self.workspace.show_status_notice(message)
         else:
             self.login_window.show_message(message, kind="info")
@@ -374,7 +449,7 @@ class DesktopApp(QObject):
     def _on_keyring_failed(self, message: str) -> None:
         self.login_window.stay_signed_in.setChecked(False)
         # Shown where the user is, as well as notified (notifications may be off).
-        if self.workspace.isVisible():
+        if self._workspace_visible():
             self.workspace.show_status_notice(message)
         else:
             self.login_window.show_message(message)
@@ -442,7 +517,8 @@ class DesktopApp(QObject):
     def quit(self) -> None:
         """Close the windows; closing the last one ends the event loop."""
         self._close_settings()
-        self.workspace.close()
+        if self._workspace is not None:
+            self._workspace.close()
         self.login_window.close()
 
     def shutdown(self) -> None:
@@ -459,7 +535,8 @@ class DesktopApp(QObject):
         if self.embedded is not None:
             self.embedded.stop()
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
-        self.recorder.close()
+        if self._recorder is not None:
+            self._recorder.close()
 
     # Settings
 
@@ -478,7 +555,7 @@ class DesktopApp(QObject):
         # Imported on first use: the dialog brings the doctor's protocol code with it.
         from desktop_auth.qt.settings_dialog import SettingsDialog
 
-        host = self.workspace if self.workspace.isVisible() else self.login_window
+        host = self.workspace if self._workspace_visible() else self.login_window
         dialog = SettingsDialog(
             self.settings,
             self._save_settings_edit,
@@ -529,7 +606,7 @@ class DesktopApp(QObject):
     def _on_settings_closed(self, result: int) -> None:
         self.settings_dialog = None
         # Back to the window behind it (window managers do this; not every platform does).
-        host = self.workspace if self.workspace.isVisible() else self.login_window
+        host = self.workspace if self._workspace_visible() else self.login_window
         if host.isVisible():
             host.activateWindow()
 
@@ -543,7 +620,7 @@ class DesktopApp(QObject):
     def activate(self) -> None:
         """Another start for this data dir: show, un-minimize, raise and activate whichever
         window is current (the workspace, else the login or lock window)."""
-        window = self.workspace if self.workspace.isVisible() else self.login_window
+        window = self.workspace if self._workspace_visible() else self.login_window
         self._show(window)
         log.info("another start for this data dir: raised %s", window.objectName())
 
@@ -558,8 +635,8 @@ class DesktopApp(QObject):
         )
 
     def _show(self, window: QMainWindow) -> None:
-        for other in (self.login_window, self.workspace):
-            if other is not window:
+        for other in (self.login_window, self._workspace):
+            if other is not None and other is not window:
                 other.hide()
         window.show()
         window.setWindowState(window.windowState() & ~Qt.WindowMinimized)
@@ -640,7 +717,8 @@ class DesktopApp(QObject):
             self._forget_token(kept)
         self.idle_watcher.stop()
         self._show_remembered_accounts()
-        self.workspace.clear_session()
+        if self._workspace is not None:
+            self._workspace.clear_session()
         self._show(self.login_window)
         self.notifier.notify(
             DesktopApp.tr("Signed out"),
@@ -671,7 +749,8 @@ class DesktopApp(QObject):
         self._close_settings()  # unsaved: the lock screen offers no settings (see open_settings)
         # Hidden and disabled, the workspace takes no keys, shortcuts or clicks, and screen
         # readers see it as invisible and unavailable; its state is kept for the unlock.
-        self.workspace.setEnabled(False)
+        if self._workspace is not None:
+            self._workspace.setEnabled(False)
         self._show(self.login_window)
 
     @pyqtSlot(int, str)
@@ -682,8 +761,13 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def _end_retry_notice(self) -> None:
         """ "Trying again in ..." is over; any other notice (a keyring failure) stays."""
-        if self._retry_notice and self.workspace.statusBar().currentMessage() == self._retry_notice:
-            self.workspace.clear_status_notice()
+        workspace = self._workspace
+        if (
+            self._retry_notice
+            and workspace is not None
+            and workspace.statusBar().currentMessage() == self._retry_notice
+        ):
+            workspace.clear_status_notice()
         self._retry_notice = ""
 
     @pyqtSlot(str)
@@ -703,8 +787,9 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def _on_log_appended(self) -> None:
         # A notification may still be queued after shutdown closed the log.
-        if self.log_viewer is not None and not self._shut_down:
-            self.log_viewer.refresh()
+        # Not built yet: it reads the log when it is.
+        if self._log_viewer is not None and not self._shut_down:
+            self._log_viewer.refresh()
 
     @pyqtSlot(Session)
     def _on_unlocked(self, session: Session) -> None:

@@ -101,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_language(system_language(options.lang))
     apply_style(app)
     try:
-        policy = load_policy(options.permissions)
+        # The bundled policy is read at the first sign-in; a given one is checked now.
+        policy = load_policy(options.permissions) if options.permissions else None
     except ValueError as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return 2

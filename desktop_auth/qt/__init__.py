@@ -1,20 +1,30 @@
-"""The Qt layer: AuthEvents signals, the AuthController, workers and the sign-in widgets."""
+"""The Qt layer: AuthEvents signals, the AuthController, workers and the sign-in widgets.
 
-from desktop_auth.qt.controller import AuthController
-from desktop_auth.qt.events import AuthEvents
-from desktop_auth.qt.log_viewer import ActivityLogViewer
-from desktop_auth.qt.login_window import DemoAccount, LoginWindow
-from desktop_auth.qt.notifications import Notifier
-from desktop_auth.qt.permission_gate import PermissionGate
-from desktop_auth.qt.style import apply_style
-from desktop_auth.qt.workers import (
-    BackgroundSlot,
-    SerialQueue,
-    Worker,
-    WorkerSignals,
-    connect_in_background,
-    run_in_background,
-)
+The names below are loaded on first use (PEP 562), so that importing one module of the
+package, as the app does on the path that shows its login window, does not import them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ActivityLogViewer": "log_viewer",
+    "AuthController": "controller",
+    "AuthEvents": "events",
+    "BackgroundSlot": "workers",
+    "DemoAccount": "login_window",
+    "LoginWindow": "login_window",
+    "Notifier": "notifications",
+    "PermissionGate": "permission_gate",
+    "SerialQueue": "workers",
+    "Worker": "workers",
+    "WorkerSignals": "workers",
+    "apply_style": "style",
+    "connect_in_background": "workers",
+    "run_in_background": "workers",
+}
 
 __all__ = [
     "ActivityLogViewer",
@@ -32,3 +42,33 @@ __all__ = [
     "connect_in_background",
     "run_in_background",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:
+    from desktop_auth.qt.controller import AuthController
+    from desktop_auth.qt.events import AuthEvents
+    from desktop_auth.qt.log_viewer import ActivityLogViewer
+    from desktop_auth.qt.login_window import DemoAccount, LoginWindow
+    from desktop_auth.qt.notifications import Notifier
+    from desktop_auth.qt.permission_gate import PermissionGate
+    from desktop_auth.qt.style import apply_style
+    from desktop_auth.qt.workers import (
+        BackgroundSlot,
+        SerialQueue,
+        Worker,
+        WorkerSignals,
+        connect_in_background,
+        run_in_background,
+    )

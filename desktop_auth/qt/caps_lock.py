@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import logging
 import os
@@ -42,11 +41,10 @@ def _x11() -> tuple[ctypes.CDLL, int] | None:
     """libX11 and a display connection of our own, or None where there is no X11."""
     if QGuiApplication.platformName() != "xcb" or not os.environ.get("DISPLAY"):
         return None
-    name = ctypes.util.find_library("X11")
-    if name is None:
-        return None
     try:
-        lib = ctypes.CDLL(name)
+        lib = _load_x11()
+        if lib is None:
+            return None
         lib.XOpenDisplay.restype = ctypes.c_void_p
         lib.XOpenDisplay.argtypes = [ctypes.c_char_p]
         lib.XkbGetState.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.POINTER(_XkbState)]
@@ -55,6 +53,19 @@ def _x11() -> tuple[ctypes.CDLL, int] | None:
         log.info("Caps Lock state unavailable: %s", exc)
         return None
     return (lib, display) if display else None
+
+
+def _load_x11() -> ctypes.CDLL | None:
+    """libX11 by its stable soname; only where that fails, ``find_library``, which runs
+    ldconfig in a subprocess (some 10 ms, too slow for the first focus in the login window)."""
+    try:
+        return ctypes.CDLL("libX11.so.6")
+    except OSError:
+        pass
+    from ctypes.util import find_library
+
+    name = find_library("X11")
+    return ctypes.CDLL(name) if name is not None else None
 
 
 def caps_lock_on() -> bool | None:

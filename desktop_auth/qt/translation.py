@@ -19,10 +19,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator
 
-from desktop_auth.i18n import SOURCE_LANGUAGE, Catalogue, choose_language, read_catalogue
+from desktop_auth.i18n import SOURCE_LANGUAGE, choose_language
+
+if TYPE_CHECKING:
+    from desktop_auth.i18n.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class CatalogueTranslator(QTranslator):
 def _read(language: str) -> Catalogue | None:
     """The shipped catalogue of ``language``; None, logged, when it cannot be read (a broken
     installation then shows English rather than not starting)."""
+    from desktop_auth.i18n.catalogue import read_catalogue  # XML: read only when needed
+
     try:
         return read_catalogue(language)
     except (OSError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
@@ -64,6 +70,8 @@ def _read(language: str) -> Catalogue | None:
 
 @lru_cache(maxsize=1)
 def _source_plurals() -> Catalogue:
+    from desktop_auth.i18n.catalogue import Catalogue
+
     return _read(SOURCE_LANGUAGE) or Catalogue(SOURCE_LANGUAGE)
 
 
@@ -173,7 +181,9 @@ def install_language(language: str) -> InstalledLanguage:
     qt_translator = _qt_translator(language, app)
     if qt_translator is not None:
         translators.append(qt_translator)
-    catalogue = _read(language)
+    # English is the source text: its catalogue only has plural forms, which translate()
+    # reads on first need, so start-up parses no XML for it.
+    catalogue = _read(language) if language != SOURCE_LANGUAGE else None
     if catalogue is not None:
         translators.append(CatalogueTranslator(catalogue, app))
     for translator in translators:
