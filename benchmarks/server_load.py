@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import io
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -58,6 +60,7 @@ ROUND_DEADLINE = 60.0  # seconds; a round that takes longer stops and fails the 
 DRAIN_DEADLINE = 30.0
 WEBHOOK_DELAY = 0.5
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1
 
 NOTES: list[str] = []
 
@@ -198,6 +201,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
 
 
+def _die_with_parent() -> None:
+    """In the gunicorn master before exec: SIGTERM it when this process ends, even by SIGKILL
+    (the benchmark runner's time limit), so no server outlives the benchmark. Its workers
+    leave by themselves when the master is gone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class SlowWebhookReceiver:
     """A webhook endpoint on 127.0.0.1 that takes ``WEBHOOK_DELAY`` seconds to answer."""
 
@@ -263,6 +274,7 @@ class GunicornServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -309,6 +321,7 @@ class GunicornServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 # --- rounds --------------------------------------------------------------------------------

@@ -149,22 +149,31 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         session = _session()
-        row: Token | None = session.scalar(
-            select(Token).where(Token.refresh_token_hash == digest(refresh_token))
-        )
+        token_hash = digest(refresh_token)
         now = utcnow()
+        # Claim the token atomically, in one statement: a second use of a spent token means
+        # it leaked.
+        claimed: Token | None = session.scalar(
+            update(Token)
+            .where(
+                Token.refresh_token_hash == token_hash,
+                Token.rotated_at.is_(None),
+                Token.revoked_at.is_(None),
+                Token.refresh_expires_at > now,
+            )
+            .values(rotated_at=now)
+            .returning(Token),
+            execution_options={"synchronize_session": False},
+        )
+        if claimed is not None:
+            return claimed
+        row: Token | None = session.scalar(
+            select(Token).where(Token.refresh_token_hash == token_hash)
+        )
         if row is None or row.revoked_at is not None:
             return None
         if row.refresh_expires_at is None or row.refresh_expires_at <= now:
             return None
-        # Claim the token atomically: a second use of a spent token means it leaked.
-        claimed = session.execute(
-            update(Token)
-            .where(Token.id == row.id, Token.rotated_at.is_(None))
-            .values(rotated_at=now)
-        )
-        if getattr(claimed, "rowcount", 0) == 1:
-            return row
         # The token was already exchanged: revoke everything issued from this sign-in.
         session.rollback()
         if revoke_family(session, row.family_id):

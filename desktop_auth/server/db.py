@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,12 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Connection) -> None:
+    # Straight to the driver: this runs for every transaction, and SQLAlchemy's statement
+    # machinery would cost more than the statement.
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
+
 def _precreate_private(url: str) -> None:
     """Create the SQLite file 0600 before SQLite does (its -wal and -shm files copy the mode)."""
     path = make_url(url).database
@@ -40,7 +46,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLite take its write lock at BEGIN, so two writers queue rather than deadlock.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -59,6 +65,12 @@ class Database:
         """A session whose transaction commits on success and rolls back on error."""
         with self.factory() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in a transaction, for bookkeeping that needs no ORM objects."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.scoped.remove()

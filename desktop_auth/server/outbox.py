@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.models import OutboxDelivery, OutboxEvent, utcnow
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Events claimed at once: one transaction leases and reads them all.
+BATCH = 50
+
 
 def record(
     session: Session, name: str, payload: dict[str, Any], now: datetime | None = None
@@ -39,8 +44,11 @@ def record(
         raise ValueError(f"unknown event {name!r}")
     key = str(uuid.uuid4())
     when = now or utcnow()
-    session.add(
-        OutboxEvent(key=key, name=name, payload=payload, created_at=when, next_attempt_at=when)
+    # A plain INSERT, not an ORM object to flush: every sign-in and grant writes one.
+    session.execute(
+        insert(OutboxEvent).values(
+            key=key, name=name, payload=payload, created_at=when, next_attempt_at=when
+        )
     )
     return key
 
@@ -48,6 +56,30 @@ def record(
 def receiver_name(receiver: Callable[..., Any]) -> str:
     module = getattr(receiver, "__module__", "?")
     return f"{module}.{getattr(receiver, '__qualname__', repr(receiver))}"
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """How far one receiver got with one event before this delivery round."""
+
+    row_id: int
+    attempts: int
+    next_attempt_at: datetime
+    finished: bool  # delivered, or given up on
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    event: AuthEvent
+    progress: dict[str, _Progress]  # by receiver name; receivers never tried are absent
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    receiver: str
+    progress: _Progress | None
+    error: str | None  # None: delivered
 
 
 class OutboxWorker:
@@ -61,6 +93,7 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._leased_at = 0.0
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -111,63 +144,80 @@ class OutboxWorker:
 
     def deliver_due(self) -> int:
         """Deliver every event that is due now; return how many were handled."""
+        batch = self._claim_due()
+        handled = 0
+        for position, claimed in enumerate(batch):
+            if self._stop.is_set():
+                self._release([c.id for c in batch[position:]])
+                break
+            self._deliver(claimed, [c.id for c in batch[position:]])
+            handled += 1
+        return handled
+
+    def _claim_due(self) -> list[_Claimed]:
+        """Lease a batch of due events and read them with their receivers' progress, at once."""
         now = utcnow()
-        with self.db.session() as session:
-            ids = session.scalars(
-                select(OutboxEvent.id)
+        with self.db.transaction() as db:
+            events = db.execute(
+                select(OutboxEvent.id, OutboxEvent.key, OutboxEvent.name, OutboxEvent.created_at)
+                .add_columns(OutboxEvent.payload)
                 .where(
                     OutboxEvent.done_at.is_(None),
                     OutboxEvent.next_attempt_at <= now,
                     or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
                 )
                 .order_by(OutboxEvent.id)
-                .limit(100)
+                .limit(BATCH)
+                # PostgreSQL: another process's claim in flight is skipped, not waited for.
+                # SQLite: the write lock taken at BEGIN makes select-and-lease one step anyway.
+                .with_for_update(skip_locked=True)
             ).all()
-        handled = 0
-        for event_id in ids:
-            if self._stop.is_set():
-                break
-            if self._claim(event_id):
-                self._deliver(event_id)
-                handled += 1
-        return handled
-
-    def _claim(self, event_id: int) -> bool:
-        now = utcnow()
-        with self.db.session() as session:
-            result = session.execute(
+            if not events:
+                return []
+            ids = [e.id for e in events]
+            db.execute(
                 update(OutboxEvent)
-                .where(
-                    OutboxEvent.id == event_id,
-                    OutboxEvent.done_at.is_(None),
-                    or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
-                )
+                .where(OutboxEvent.id.in_(ids))
                 .values(lease_until=now + timedelta(seconds=self.config.outbox_lease))
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            progress: dict[int, dict[str, _Progress]] = {i: {} for i in ids}
+            for row in db.execute(
+                select(
+                    OutboxDelivery.event_id,
+                    OutboxDelivery.receiver,
+                    OutboxDelivery.id,
+                    OutboxDelivery.attempts,
+                    OutboxDelivery.next_attempt_at,
+                    OutboxDelivery.delivered_at.is_not(None)
+                    | OutboxDelivery.gave_up_at.is_not(None),
+                ).where(OutboxDelivery.event_id.in_(ids))
+            ):
+                progress[row[0]][row[1]] = _Progress(row[2], row[3], row[4], bool(row[5]))
+        self._leased_at = time.monotonic()
+        return [
+            _Claimed(e.id, AuthEvent(e.key, e.name, e.created_at, dict(e.payload)), progress[e.id])
+            for e in events
+        ]
 
-    def _deliver(self, event_id: int) -> None:
-        with self.db.session() as session:
-            row = session.get_one(OutboxEvent, event_id)
-            event = AuthEvent(row.key, row.name, row.created_at, dict(row.payload))
-            done = {
-                d.receiver: d
-                for d in session.scalars(
-                    select(OutboxDelivery).where(OutboxDelivery.event_id == event_id)
-                )
-            }
-            session.expunge_all()
-        receivers = list(SIGNALS[event.name].receivers_for(self.app))
+    def _deliver(self, claimed: _Claimed, leased: list[int]) -> None:
+        """Run the receivers ``claimed`` still owes, then record every outcome in one transaction.
+
+        ``leased`` are the batch's events not finished yet: their leases are renewed together
+        whenever a third of the lease has passed, so a slow receiver never lets another process
+        claim them meanwhile.
+        """
+        event = claimed.event
+        attempts: list[_Attempt] = []
         next_due: list[datetime] = []
-        for receiver in receivers:
+        for receiver in list(SIGNALS[event.name].receivers_for(self.app)):
             name = receiver_name(receiver)
-            state = done.get(name)
-            if state is not None and (state.delivered_at or state.gave_up_at):
+            progress = claimed.progress.get(name)
+            if progress is not None and progress.finished:
                 continue
-            if state is not None and state.next_attempt_at > utcnow():
-                next_due.append(state.next_attempt_at)
+            if progress is not None and progress.next_attempt_at > utcnow():
+                next_due.append(progress.next_attempt_at)
                 continue
-            self._renew_lease(event_id)
+            self._keep_leases(leased)
             error: str | None = None
             try:
                 with self.app.app_context():
@@ -176,50 +226,81 @@ class OutboxWorker:
                 # Receivers are told never to put secrets in exceptions; we log type and text.
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("receiver %s failed for %s %s: %s", name, event.name, event.key, error)
-            retry_at = self._save_attempt(event_id, name, error)
-            if retry_at is not None:
-                next_due.append(retry_at)
-        with self.db.session() as session:
+            attempts.append(_Attempt(name, progress, error))
+        with self.db.transaction() as db:
+            next_due += self._save_attempts(db, claimed.id, attempts, finishing=not next_due)
             values: dict[str, Any] = {"lease_until": None}
             if next_due:
                 values["next_attempt_at"] = min(next_due)
             else:
                 values["done_at"] = utcnow()
-            session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(**values))
+            db.execute(update(OutboxEvent).where(OutboxEvent.id == claimed.id).values(**values))
 
-    def _renew_lease(self, event_id: int) -> None:
-        with self.db.session() as session:
-            session.execute(
+    def _keep_leases(self, leased: list[int]) -> None:
+        if time.monotonic() - self._leased_at < self.config.outbox_lease / 3:
+            return
+        with self.db.transaction() as db:
+            db.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id == event_id)
+                .where(OutboxEvent.id.in_(leased))
                 .values(lease_until=utcnow() + timedelta(seconds=self.config.outbox_lease))
             )
+        self._leased_at = time.monotonic()
 
-    def _save_attempt(self, event_id: int, receiver: str, error: str | None) -> datetime | None:
-        """Record one attempt; return when to retry, or None when nothing more is owed."""
+    def _release(self, leased: list[int]) -> None:
+        """Give back events this worker will not get to, so another process takes them now."""
+        with self.db.transaction() as db:
+            db.execute(
+                update(OutboxEvent).where(OutboxEvent.id.in_(leased)).values(lease_until=None)
+            )
+
+    def _save_attempts(
+        self, db: Connection, event_id: int, attempts: list[_Attempt], finishing: bool
+    ) -> list[datetime]:
+        """Record each receiver's attempt; return when the failed ones are to be retried.
+
+        A receiver's progress is kept only while its event may be delivered again: when every
+        receiver of an event succeeds in one round (``finishing`` and no failure), the event's
+        ``done_at`` says it all and first-time successes get no row.
+        """
         now = utcnow()
-        with self.db.session() as session:
-            state = session.scalar(
-                select(OutboxDelivery).where(
-                    OutboxDelivery.event_id == event_id, OutboxDelivery.receiver == receiver
+        retries: list[datetime] = []
+        new_rows: list[dict[str, Any]] = []
+        for attempt in attempts:
+            count = (attempt.progress.attempts if attempt.progress else 0) + 1
+            values: dict[str, Any] = {"attempts": count}
+            if attempt.error is None:
+                values.update(delivered_at=now, last_error=None)
+            else:
+                values["last_error"] = attempt.error[:2000]
+                if count >= self.config.outbox_max_attempts:
+                    values["gave_up_at"] = now
+                    log.error("gave up on receiver %s after %d attempts", attempt.receiver, count)
+                else:
+                    delay = min(
+                        self.config.outbox_retry_base * 2 ** (count - 1),
+                        self.config.outbox_retry_max,
+                    )
+                    values["next_attempt_at"] = now + timedelta(seconds=delay)
+                    retries.append(values["next_attempt_at"])
+            if attempt.progress is not None:
+                db.execute(
+                    update(OutboxDelivery)
+                    .where(OutboxDelivery.id == attempt.progress.row_id)
+                    .values(**values)
                 )
-            )
-            if state is None:
-                state = OutboxDelivery(event_id=event_id, receiver=receiver, attempts=0)
-                session.add(state)
-            state.attempts += 1
-            if error is None:
-                state.delivered_at = now
-                state.last_error = None
-                return None
-            state.last_error = error[:2000]
-            if state.attempts >= self.config.outbox_max_attempts:
-                state.gave_up_at = now
-                log.error("gave up on receiver %s after %d attempts", receiver, state.attempts)
-                return None
-            delay = min(
-                self.config.outbox_retry_base * 2 ** (state.attempts - 1),
-                self.config.outbox_retry_max,
-            )
-            state.next_attempt_at = now + timedelta(seconds=delay)
-            return state.next_attempt_at
+            else:
+                new_rows.append(
+                    {
+                        "event_id": event_id,
+                        "receiver": attempt.receiver,
+                        "next_attempt_at": now,
+                        "delivered_at": None,
+                        "gave_up_at": None,
+                    }
+                    | values
+                )
+        failed = any(a.error is not None for a in attempts)
+        if new_rows and (failed or not finishing):
+            db.execute(insert(OutboxDelivery), new_rows)
+        return retries

@@ -8,7 +8,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from desktop_auth.securefiles import create_private_file_once
@@ -36,18 +36,18 @@ def update_last_login(sender: Flask, event: AuthEvent, **_: Any) -> None:
 
 def append_audit(sender: Flask, event: AuthEvent, **_: Any) -> None:
     payload = dict(event.payload)
-    entry = AuditEntry(
-        event_key=event.key,
-        ts=event.occurred_at,
-        event=event.name,
-        username=payload.pop("username", None),
-        client_id=payload.pop("client_id", None),
-        ip=payload.pop("ip", None),
-        detail=payload,
-    )
+    entry = {
+        "event_key": event.key,
+        "ts": event.occurred_at,
+        "event": event.name,
+        "username": payload.pop("username", None),
+        "client_id": payload.pop("client_id", None),
+        "ip": payload.pop("ip", None),
+        "detail": payload,
+    }
     try:
         with server_state(sender).db.session() as session:
-            session.add(entry)
+            session.execute(insert(AuditEntry).values(entry))
     except IntegrityError:
         # Already audited by an earlier delivery of the same event.
         log.debug("audit entry %s already present", event.key)
@@ -79,7 +79,9 @@ def send_welcome_mail(sender: Flask, event: AuthEvent, **_: Any) -> None:
 def post_webhooks(sender: Flask, event: AuthEvent, **_: Any) -> None:
     state = server_state(sender)
     with state.db.session() as session:
-        hooks = [(h.id, h.url, h.secret) for h in session.scalars(select(Webhook))]
+        hooks = session.execute(select(Webhook.id, Webhook.url, Webhook.secret)).all()
+        if not hooks:
+            return
         sent = set(
             session.scalars(
                 select(WebhookDelivery.webhook_id).where(WebhookDelivery.event_key == event.key)

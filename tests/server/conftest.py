@@ -32,7 +32,7 @@ from sqlalchemy import select
 from desktop_auth.server.accounts import create_user
 from desktop_auth.server.cli import main as server_cli
 from desktop_auth.server.config import ServerConfig, load_config
-from desktop_auth.server.models import AuditEntry
+from desktop_auth.server.models import AuditEntry, OutboxEvent
 from desktop_auth.server.serve import ServedApp
 from desktop_auth.server.state import ServerState, server_state
 
@@ -308,6 +308,21 @@ def audit_events(server: LiveServer, name: str) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.event == name)))
 
 
+def wait_for_effects(server: LiveServer, timeout: float = 10.0) -> None:
+    """Wait until the server's outbox owes nothing: every side effect has been delivered.
+
+    (Calling ``deliver_due()`` is not enough: the background worker may hold the events.)
+    """
+
+    def all_delivered() -> bool:
+        with server.state.db.session() as session:
+            return (
+                session.scalar(select(OutboxEvent.id).where(OutboxEvent.done_at.is_(None))) is None
+            )
+
+    wait_for(all_delivered, timeout)
+
+
 class WebhookSink:
     """A real HTTP endpoint on 127.0.0.1 that records what it is sent."""
 
@@ -403,4 +418,5 @@ __all__ = [
     "server_command",
     "verified_claims",
     "wait_for",
+    "wait_for_effects",
 ]

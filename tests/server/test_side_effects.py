@@ -16,7 +16,15 @@ from sqlalchemy import select
 
 from desktop_auth.server import signals
 from desktop_auth.server.models import OutboxDelivery, OutboxEvent, User
-from tests.server.conftest import ALICE, BOB, LiveServer, WebhookSink, audit_events, wait_for
+from tests.server.conftest import (
+    ALICE,
+    BOB,
+    LiveServer,
+    WebhookSink,
+    audit_events,
+    wait_for,
+    wait_for_effects,
+)
 
 
 @pytest.fixture
@@ -105,7 +113,7 @@ def test_welcome_mail_is_written_once_on_first_login(server: LiveServer) -> None
 
     server.sign_in(*ALICE)
     wait_for(lambda: len(audit_events(server, "user_logged_in")) == 2)
-    server.state.outbox.deliver_due()
+    wait_for_effects(server)
     assert len(list(server.state.config.outbox_dir.glob("*.eml"))) == 1
 
 

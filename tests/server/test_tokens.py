@@ -15,7 +15,14 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
-from tests.server.conftest import ALICE, BOB, NATIVE_CLIENT, LiveServer, pkce_pair
+from tests.server.conftest import (
+    ALICE,
+    BOB,
+    NATIVE_CLIENT,
+    LiveServer,
+    pkce_pair,
+    wait_for_effects,
+)
 
 
 def jwks(server: LiveServer) -> KeySet:
@@ -473,7 +480,7 @@ def test_no_password_code_or_token_is_stored_audited_or_mailed(
     ).json()
     second = server.refresh(first["refresh_token"]).json()
     assert revoke(server, second["refresh_token"]).status_code == 200
-    server.state.outbox.deliver_due()
+    wait_for_effects(server)
 
     capsys.readouterr()
     assert server.cli("audit", "export") == 0
