@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -9,10 +10,13 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import TextIOWrapper
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .securefiles import FILE_MODE
+
+if TYPE_CHECKING:
+    from logging.handlers import RotatingFileHandler
 
 log = logging.getLogger(__name__)
 
@@ -89,21 +93,29 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-class PrivateRotatingFileHandler(RotatingFileHandler):
-    """A RotatingFileHandler whose files are 0600 from their first byte (and made so if an
-    older one was not)."""
+@functools.cache
+def _private_rotating_file_handler() -> type[RotatingFileHandler]:
+    """The handler class; made on first use, as logging.handlers (which imports socket,
+    pickle and queue) is not needed on the path that shows the login window."""
+    from logging.handlers import RotatingFileHandler
 
-    def _open(self) -> TextIOWrapper:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
-        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(self.baseFilename, flags, FILE_MODE)
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, FILE_MODE)
-            return open(fd, "a", encoding=self.encoding, errors=self.errors)
-        except BaseException:
-            os.close(fd)
-            raise
+    class PrivateRotatingFileHandler(RotatingFileHandler):
+        """A RotatingFileHandler whose files are 0600 from their first byte (and made so if
+        an older one was not)."""
+
+        def _open(self) -> TextIOWrapper:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(self.baseFilename, flags, FILE_MODE)
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, FILE_MODE)
+                return open(fd, "a", encoding=self.encoding, errors=self.errors)
+            except BaseException:
+                os.close(fd)
+                raise
+
+    return PrivateRotatingFileHandler
 
 
 def log_path(data_dir: Path) -> Path:
@@ -140,7 +152,7 @@ def start_diagnostic_log(
     logging. ``data_dir`` must exist (``resolve_data_dir`` makes it, 0700).
     """
     path = log_path(data_dir)
-    handler = PrivateRotatingFileHandler(
+    handler = _private_rotating_file_handler()(
         path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
     )
     handler.setLevel(logging.INFO)

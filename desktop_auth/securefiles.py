@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +22,8 @@ def ensure_private_dir(path: Path) -> Path:
 def _write_temp(path: Path, data: bytes) -> str:
     """Write ``data`` durably to a new 0600 temporary file beside ``path``; return its name."""
     ensure_private_dir(path.parent)
+    import tempfile  # off start-up: only writes need it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)

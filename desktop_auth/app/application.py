@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING
 from PyQt5.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QThreadPool, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import QApplication, QMainWindow
 
-from desktop_auth.app.diagnostics import diagnostic_report
 from desktop_auth.app.embedded import EmbeddedServer
 from desktop_auth.errors import AuthFailure, DesktopAuthError
-from desktop_auth.permissions import PermissionPolicy
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents
 from desktop_auth.qt.first_paint import when_painted
@@ -43,6 +41,7 @@ if TYPE_CHECKING:
     from desktop_auth.app.single_instance import SingleInstance
     from desktop_auth.app.workspace import WorkspaceWindow
     from desktop_auth.oidc import OIDCClient
+    from desktop_auth.permissions import PermissionPolicy
     from desktop_auth.qt.log_viewer import ActivityLogViewer
     from desktop_auth.qt.settings_dialog import SettingsDialog
     from desktop_auth.secrets import TokenStore
@@ -59,6 +58,8 @@ LOGOUT_REASONS = (QT_TRANSLATE_NOOP("DesktopApp", "another user signed in"),)
 
 def load_policy(path: Path | None) -> PermissionPolicy:
     """The --permissions policy, or the bundled one; ValueError saying what is wrong."""
+    from desktop_auth.permissions import PermissionPolicy  # tomllib: read at first sign-in
+
     return PermissionPolicy.load(path) if path is not None else PermissionPolicy.default()
 
 
@@ -321,6 +322,8 @@ class DesktopApp(QObject):
         self.recorder.queue.submit(self.recorder.check)
         self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
         self.keyring_queue.submit(self._check_keyring)
+        if self.single_instance is not None:
+            self.single_instance.listen()
         if self.embedded is not None:
             run_in_background(
                 self.embedded.start,
@@ -627,6 +630,8 @@ class DesktopApp(QObject):
     @pyqtSlot()
     def copy_diagnostics(self) -> None:
         """Help -> Copy diagnostics: the report on the clipboard, and the user told so."""
+        from desktop_auth.app.diagnostics import diagnostic_report
+
         QApplication.clipboard().setText(diagnostic_report(self))
         log.info("diagnostics copied to the clipboard")
         self.notifier.notify(

@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from desktop_auth.app.application import DesktopApp, load_policy
     from desktop_auth.app.single_instance import ClaimResult, SingleInstance
+    from desktop_auth.qt.first_paint import when_painted
     from desktop_auth.qt.icons import app_icon
     from desktop_auth.qt.style import apply_style
     from desktop_auth.qt.translation import install_language, system_language
@@ -111,11 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataDirError as exc:
         print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
         return 1
-    diagnostic_log = _start_diagnostic_log(data_dir)
+    # Opened once the login window shows (logging.handlers is slow to import); what is
+    # logged before is kept in memory until then.
+    diagnostic_log = DeferredDiagnosticLog(data_dir)
     # Before the windows are built: a second start only raises the first one's window.
     instance = SingleInstance(data_dir)
     try:
-        claim = instance.claim()
+        # It listens for other starts once the login window shows (DesktopApp.start).
+        claim = instance.claim(listen=False)
         if claim is ClaimResult.RAISED_RUNNING:
             print(
                 f"{APP_NAME} is already running for {data_dir}; raised its window.", file=sys.stderr
@@ -134,14 +138,54 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
             return 1
         desktop.start()
+        when_painted(desktop.login_window, diagnostic_log.open)
         try:
             return app.exec_()
         finally:
             desktop.shutdown()
     finally:
         instance.close()
-        if diagnostic_log is not None:
-            diagnostic_log.close()
+        diagnostic_log.close()
+
+
+class _EarlyRecords(logging.Handler):
+    """Keeps the records logged before the diagnostic log opens."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class DeferredDiagnosticLog:
+    """The diagnostic log, opened by ``open()`` (or at the latest by ``close()``), with
+    everything logged since it was made."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.log: DiagnosticLog | None = None
+        self._opened = False
+        self._early: _EarlyRecords | None = _EarlyRecords()
+        logging.getLogger().addHandler(self._early)
+
+    def open(self) -> None:
+        if self._opened:
+            return
+        self._opened = True
+        self.log = _start_diagnostic_log(self.data_dir)
+        early, self._early = self._early, None
+        assert early is not None
+        logging.getLogger().removeHandler(early)
+        if self.log is not None:
+            for record in early.records:
+                self.log.handler.handle(record)
+
+    def close(self) -> None:
+        self.open()  # an exit before the window showed: what was logged is still kept
+        if self.log is not None:
+            self.log.close()
 
 
 def _start_diagnostic_log(data_dir: Path) -> DiagnosticLog | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-import hashlib
+import functools
 import logging
 import os
 import stat
@@ -11,11 +11,14 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QObject, pyqtSignal, pyqtSlot
-from PyQt5.QtNetwork import QLocalServer, QLocalSocket
 
 from desktop_auth.securefiles import FILE_MODE
+
+if TYPE_CHECKING:
+    from PyQt5.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ def server_name(data_dir: Path, environ: Mapping[str, str] | None = None) -> str
     """The local socket name of the app for ``data_dir``: ``desktop-auth-<uid>-<hash of the
     resolved dir>``, short enough for socket path limits; a full path in $XDG_RUNTIME_DIR
     when that is private, else a name Qt places in the temp dir (a pipe name on Windows)."""
+    import hashlib  # with it OpenSSL, some 3 MiB: only once the login window shows
+
     env = os.environ if environ is None else environ
     digest = hashlib.sha256(os.fsencode(data_dir.resolve())).hexdigest()[:16]
     name = f"desktop-auth-{_user_id()}-{digest}"
@@ -109,6 +114,10 @@ class DataDirLock:
         self._fd = fd
         return True
 
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the lock
@@ -118,9 +127,12 @@ class DataDirLock:
 class SingleInstance(QObject):
     """The app's claim on its data dir.
 
-    ``claim()`` either listens on ``server_name(data_dir)`` (then ``activation_requested`` is
-    emitted each time another start asks for the window) or asks the running app to raise
-    its window. The socket is private to the user (``UserAccessOption``).
+    ``claim()`` either takes the data dir and listens on ``server_name(data_dir)`` (then
+    ``activation_requested`` is emitted each time another start asks for the window) or asks
+    the running app to raise its window. The socket is private to the user
+    (``UserAccessOption``). The app claims with ``listen=False`` and calls ``listen()`` once
+    its login window shows: QtNetwork and the name's hash (OpenSSL) cost start-up time and
+    memory, and another start waits for the socket meanwhile (``ANSWER_TIMEOUT_MS``).
     """
 
     activation_requested = pyqtSignal()
@@ -129,31 +141,32 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.setObjectName("singleInstance")
         self.data_dir = data_dir
-        self.name = server_name(data_dir)
         self._lock = DataDirLock(data_dir / LOCK_FILENAME)
-        self._server = QLocalServer(self)
-        self._server.setObjectName("singleInstanceServer")
-        self._server.setSocketOptions(QLocalServer.UserAccessOption)
+        self._server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytes] = {}
-        self._connect_signals()
 
-    def _connect_signals(self) -> None:
-        self._server.newConnection.connect(self._on_new_connection)
+    @functools.cached_property
+    def name(self) -> str:
+        return server_name(self.data_dir)
 
     @property
     def is_listening(self) -> bool:
-        return self._server.isListening()
+        return self._server is not None and self._server.isListening()
 
     @property
     def full_server_name(self) -> str:
         """Where the socket is (a file path on Unix), once listening."""
-        return self._server.fullServerName()
+        return self._server.fullServerName() if self._server is not None else ""
 
-    def claim(self, answer_timeout_ms: int = ANSWER_TIMEOUT_MS) -> ClaimResult:
+    def claim(
+        self, answer_timeout_ms: int = ANSWER_TIMEOUT_MS, *, listen: bool = True
+    ) -> ClaimResult:
         """Become the app for the data dir, or raise the one that already is. Blocks (no event
-        loop needed) for up to ``answer_timeout_ms`` when another app holds the data dir."""
+        loop needed) for up to ``answer_timeout_ms`` when another app holds the data dir.
+        With ``listen=False`` the caller calls ``listen()`` when it is ready to."""
         if self._lock.acquire():
-            self._listen()
+            if listen:
+                self.listen()
             return ClaimResult.LISTENING
         if self._ask_to_activate(answer_timeout_ms):
             log.info(
@@ -163,7 +176,16 @@ class SingleInstance(QObject):
         log.warning("desktop-auth runs for %s but did not answer", self.data_dir)
         return ClaimResult.RUNNING_NOT_ANSWERING
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
+        """Answer other starts from now on (after a successful ``claim``). Idempotent."""
+        if self._server is not None or not self._lock.held:
+            return
+        from PyQt5.QtNetwork import QLocalServer
+
+        self._server = QLocalServer(self)
+        self._server.setObjectName("singleInstanceServer")
+        self._server.setSocketOptions(QLocalServer.UserAccessOption)
+        self._server.newConnection.connect(self._on_new_connection)
         # We hold the lock, so a socket left under our name is a crashed app's.
         QLocalServer.removeServer(self.name)
         if not self._server.listen(self.name):
@@ -175,6 +197,8 @@ class SingleInstance(QObject):
         log.info("listening for other starts at %s", self._server.fullServerName())
 
     def _ask_to_activate(self, timeout_ms: int) -> bool:
+        from PyQt5.QtNetwork import QLocalSocket
+
         deadline = time.monotonic() + timeout_ms / 1000
         socket = QLocalSocket()
         try:
@@ -202,8 +226,10 @@ class SingleInstance(QObject):
 
     @pyqtSlot()
     def _on_new_connection(self) -> None:
-        while self._server.hasPendingConnections():
-            socket = self._server.nextPendingConnection()
+        server = self._server
+        assert server is not None
+        while server.hasPendingConnections():
+            socket = server.nextPendingConnection()
             self._buffers[socket] = b""
             socket.readyRead.connect(lambda socket=socket: self._on_ready_read(socket))
             socket.disconnected.connect(lambda socket=socket: self._forget(socket))
@@ -228,7 +254,8 @@ class SingleInstance(QObject):
 
     def close(self) -> None:
         """Stop listening (the socket file goes) and give up the data dir. Idempotent."""
-        self._server.close()
+        if self._server is not None:
+            self._server.close()
         for socket in list(self._buffers):
             socket.abort()
         self._buffers.clear()
