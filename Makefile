@@ -93,7 +93,10 @@ deps:
 		$(call apt_install,nodejs npm); \
 	fi
 
+# Bytecode is compiled first, as pip does for an installed wheel: an editable install is not,
+# and with PYTHONDONTWRITEBYTECODE set every start would compile every module (quick when current).
 run: venv deps
+	@$(VENV_PYTHON) -m compileall -q desktop_auth >/dev/null
 	$(VENV_PYTHON) main.py $(ARGS)
 
 # Tests get their own session bus (for the keyring) and a virtual display when none is set;
@@ -118,6 +121,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 bench: venv deps
+	@$(VENV_PYTHON) -m compileall -q desktop_auth >/dev/null
 	@if [ -f benchmarks/__main__.py ]; then \
 		$(VENV_PYTHON) -m benchmarks $(BENCH_ARGS); \
 	else \
