@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -103,3 +104,52 @@ def test_the_login_window_shows_without_loading_the_server_or_protocol_stack(tmp
     loaded, seconds = result.stdout.splitlines()[-2:]
     assert loaded == "[]"
     print(f"login window shown {float(seconds):.3f} s after start")
+
+
+def test_the_login_window_is_up_before_the_rest_starts_and_the_log_keeps_it_all(tmp_path):
+    """`desktop-auth` itself: when the login window first has the focus, the embedded server,
+    the single-instance socket, the activity log and the diagnostic log file have not been
+    loaded yet (they start right after); the diagnostic log still has the lines logged before
+    it was opened."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from PyQt5.QtCore import QTimer
+        from PyQt5.QtWidgets import QApplication
+        app = QApplication(sys.argv[:1])
+        later = ("flask", "sqlalchemy", "PyQt5.QtNetwork", "logging.handlers", "sqlite3")
+        at_focus = []
+
+        def look():
+            window = QApplication.activeWindow()
+            focused = window is not None and QApplication.focusWidget() is window.username
+            if focused and not at_focus:
+                at_focus.append(sorted(name for name in later if name in sys.modules))
+                print("at focus", at_focus[0], flush=True)
+            if at_focus and all(name in sys.modules for name in later):
+                if "Demo server at" in window.issuer_label.text():
+                    print("all started", flush=True)
+                    window.close()
+
+        timer = QTimer()
+        timer.timeout.connect(look)
+        timer.start(1)
+        from desktop_auth.app.main import main
+        sys.exit(main(["--data-dir", {str(tmp_path)!r}]))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "at focus []" in result.stdout
+    assert "all started" in result.stdout
+    log = (tmp_path / "desktop-auth.log").read_text(encoding="utf-8")
+    # Logged before the file was opened, then written to it when it was.
+    assert "user interface language: en" in log
+    assert "listening for other starts" in log
+    assert "embedded identity server at http://127.0.0.1:" in log

@@ -212,6 +212,11 @@ class DesktopApp(QObject):
         return self._workspace
 
     @property
+    def has_workspace(self) -> bool:
+        """Whether the workspace has been built (see ``workspace``)."""
+        return self._workspace is not None
+
+    @property
     def log_viewer(self) -> ActivityLogViewer | None:
         """The activity log's viewer, on the workspace's Activity tab; None without a log."""
         self.workspace  # noqa: B018 -- built with the workspace

@@ -81,7 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactSecrets())
     logging.getLogger("desktop_auth").setLevel(logging.INFO)
+    # The file opens once the login window shows (logging.handlers is slow to import); what
+    # is logged before is kept until then.
+    diagnostic_log = DeferredDiagnosticLog()
+    try:
+        return _run(options, diagnostic_log)
+    finally:
+        diagnostic_log.close()
 
+
+def _run(options: argparse.Namespace, diagnostic_log: DeferredDiagnosticLog) -> int:
     # Qt is imported only once the command line is valid, so --help and usage errors stay fast.
     from PyQt5.QtWidgets import QApplication
 
@@ -112,9 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataDirError as exc:
         print(f"{APP_NAME}: {exc.message}", file=sys.stderr)
         return 1
-    # Opened once the login window shows (logging.handlers is slow to import); what is
-    # logged before is kept in memory until then.
-    diagnostic_log = DeferredDiagnosticLog(data_dir)
+    diagnostic_log.data_dir = data_dir
     # Before the windows are built: a second start only raises the first one's window.
     instance = SingleInstance(data_dir)
     try:
@@ -145,7 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             desktop.shutdown()
     finally:
         instance.close()
-        diagnostic_log.close()
 
 
 class _EarlyRecords(logging.Handler):
@@ -160,11 +166,12 @@ class _EarlyRecords(logging.Handler):
 
 
 class DeferredDiagnosticLog:
-    """The diagnostic log, opened by ``open()`` (or at the latest by ``close()``), with
-    everything logged since it was made."""
+    """The diagnostic log of ``data_dir`` (set once known), opened by ``open()`` or at the
+    latest by ``close()``, with everything logged since this was made. No data dir, no file:
+    the records are dropped (they went to stderr too)."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
+    def __init__(self) -> None:
+        self.data_dir: Path | None = None
         self.log: DiagnosticLog | None = None
         self._opened = False
         self._early: _EarlyRecords | None = _EarlyRecords()
@@ -174,7 +181,8 @@ class DeferredDiagnosticLog:
         if self._opened:
             return
         self._opened = True
-        self.log = _start_diagnostic_log(self.data_dir)
+        if self.data_dir is not None:
+            self.log = _start_diagnostic_log(self.data_dir)
         early, self._early = self._early, None
         assert early is not None
         logging.getLogger().removeHandler(early)

@@ -262,7 +262,8 @@ def make_claimed_app(qtbot, tmp_path) -> Iterator[Callable[..., DesktopApp]]:
         app.shutdown()
         instance.close()
         app.login_window.deleteLater()
-        app.workspace.deleteLater()
+        if app.has_workspace:
+            app.workspace.deleteLater()
     QApplication.processEvents()
 
 
