@@ -51,7 +51,9 @@ def run_module(name: str, limit: int) -> tuple[list[Figure], list[str], str | No
         except subprocess.CalledProcessError as exc:
             return [], [], f"`{name}` failed (exit status {exc.returncode}); see its output"
         data = json.loads(Path(out.name).read_text(encoding="utf-8"))
-    return [Figure.from_json(f) for f in data["figures"]], data["notes"], None
+    # A module's notes are one markdown block (lines of a table stay together).
+    notes = ["\n".join(data["notes"])] if data["notes"] else []
+    return [Figure.from_json(f) for f in data["figures"]], notes, None
 
 
 def child(name: str, out: str) -> int:

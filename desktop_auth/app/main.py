@@ -106,7 +106,7 @@ def _run(options: argparse.Namespace, diagnostic_log: DeferredDiagnosticLog) -> 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)  # Wayland: the menu entry (resources/desktop-auth.desktop)
-    app.setWindowIcon(app_icon())
+    app.setWindowIcon(app_icon())  # before the login window: its logo is the icon
     # Before any window is built: a window takes its texts when it is made.
     install_language(system_language(options.lang))
     apply_style(app)
