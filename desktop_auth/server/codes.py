@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
@@ -31,8 +31,8 @@ def issue_code(
     """Add a new code to ``session`` and return it (only its digest is stored)."""
     value = code or secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(
-        AuthorizationCode(
+    session.execute(
+        insert(AuthorizationCode).values(
             code_hash=digest(value),
             client_id=client.client_id,
             user_id=user.id,
@@ -56,7 +56,7 @@ def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCod
     """
     now = utcnow()
     code_hash = digest(code)
-    claimed = session.execute(
+    claimed: AuthorizationCode | None = session.scalar(
         update(AuthorizationCode)
         .where(
             AuthorizationCode.code_hash == code_hash,
@@ -65,11 +65,13 @@ def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCod
             AuthorizationCode.expires_at > now,
         )
         .values(used_at=now)
+        .returning(AuthorizationCode),
+        execution_options={"synchronize_session": False},
     )
-    row = session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
-    if getattr(claimed, "rowcount", 0) == 1 and row is not None:
+    if claimed is not None:
         session.commit()
-        return row
+        return claimed
+    row = session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
     replayed = row is not None and row.used_at is not None and row.client_id == client_id
     # RFC 6749 §4.1.2: a code used twice means it leaked; revoke its tokens.
     if replayed and row is not None and revoke_family(session, row.family_id):

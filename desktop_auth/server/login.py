@@ -98,16 +98,18 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
             .where(User.id == user.id)
             .values(password_hash=state.passwords.hash(attempt.password))
         )
-    first = session.execute(
-        update(User)
-        .where(User.id == user.id, User.first_login_at.is_(None))
-        .values(first_login_at=now)
-    )
+    first_login = False
+    if user.first_login_at is None:
+        # Atomic: of two first sign-ins at once, only one is the first.
+        first = session.execute(
+            update(User)
+            .where(User.id == user.id, User.first_login_at.is_(None))
+            .values(first_login_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        first_login = getattr(first, "rowcount", 0) == 1
     payload.update(
-        username=user.username,
-        user_id=user.id,
-        sub=user.subject,
-        first_login=getattr(first, "rowcount", 0) == 1,
+        username=user.username, user_id=user.id, sub=user.subject, first_login=first_login
     )
     outbox.record(session, "user_logged_in", payload, now)
     return user

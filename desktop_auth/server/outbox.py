@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Set in a session's ``info`` by ``record()``: its next commit has events to deliver.
+RECORDED = "desktop_auth.outbox_recorded"
+
 # Events claimed at once: one transaction leases and reads them all.
 BATCH = 50
 
@@ -44,6 +47,7 @@ def record(
         raise ValueError(f"unknown event {name!r}")
     key = str(uuid.uuid4())
     when = now or utcnow()
+    session.info[RECORDED] = True
     # A plain INSERT, not an ORM object to flush: every sign-in and grant writes one.
     session.execute(
         insert(OutboxEvent).values(

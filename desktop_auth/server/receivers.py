@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 
 def update_last_login(sender: Flask, event: AuthEvent, **_: Any) -> None:
     user_id = event.payload["user_id"]
-    with server_state(sender).db.session() as session:
-        session.execute(
+    with server_state(sender).db.transaction() as db:
+        db.execute(
             update(User)
             .where(
                 User.id == user_id,
@@ -46,8 +46,8 @@ def append_audit(sender: Flask, event: AuthEvent, **_: Any) -> None:
         "detail": payload,
     }
     try:
-        with server_state(sender).db.session() as session:
-            session.execute(insert(AuditEntry).values(entry))
+        with server_state(sender).db.transaction() as db:
+            db.execute(insert(AuditEntry).values(entry))
     except IntegrityError:
         # Already audited by an earlier delivery of the same event.
         log.debug("audit entry %s already present", event.key)
@@ -78,12 +78,12 @@ def send_welcome_mail(sender: Flask, event: AuthEvent, **_: Any) -> None:
 
 def post_webhooks(sender: Flask, event: AuthEvent, **_: Any) -> None:
     state = server_state(sender)
-    with state.db.session() as session:
-        hooks = session.execute(select(Webhook.id, Webhook.url, Webhook.secret)).all()
+    with state.db.transaction() as db:
+        hooks = db.execute(select(Webhook.id, Webhook.url, Webhook.secret)).all()
         if not hooks:
             return
         sent = set(
-            session.scalars(
+            db.scalars(
                 select(WebhookDelivery.webhook_id).where(WebhookDelivery.event_key == event.key)
             )
         )

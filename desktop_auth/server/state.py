@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.keys import SigningKeys
-from desktop_auth.server.outbox import OutboxWorker
+from desktop_auth.server.outbox import RECORDED, OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
 from desktop_auth.server.throttle import Throttle
 
@@ -36,9 +36,12 @@ class ServerState:
         return self.db.scoped()
 
     def commit(self) -> None:
-        """Commit the request's transaction and let the outbox worker deliver at once."""
-        self.db.scoped.commit()
-        self.outbox.wake()
+        """Commit the request's transaction; if it recorded events, the outbox delivers them."""
+        session = self.db.scoped()
+        recorded = session.info.pop(RECORDED, False)
+        session.commit()
+        if recorded:
+            self.outbox.wake()
 
     def ensure_worker(self) -> None:
         """Start the outbox worker in this process (after a fork, gunicorn workers need one)."""

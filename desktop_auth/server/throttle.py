@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from desktop_auth.server.models import AccountThrottle, LoginFailure
 
 HOUR = timedelta(hours=1)
 FORGET = timedelta(days=1)
+# Seconds between two clean-ups of old failures in one process.
+CLEANUP_INTERVAL = 60.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Throttle:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
+        self._next_cleanup = 0.0
 
     def reserve(
         self, session: Session, account_key: str, ip: str, now: datetime
@@ -66,10 +70,15 @@ class Throttle:
             state.locked_until = now + timedelta(seconds=delay)
         failure = LoginFailure(account_key=account_key, ip=ip, at=now)
         session.add(failure)
-        # Keep the table small: nothing older than the longest window matters.
-        horizon = now - max(HOUR, timedelta(seconds=self.config.ip_window))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < horizon))
-        session.execute(delete(AccountThrottle).where(AccountThrottle.updated_at < now - FORGET))
+        if time.monotonic() >= self._next_cleanup:
+            # Keep the tables small: nothing older than the longest window matters. (The
+            # windows are counted by time, so how often this runs changes no limit.)
+            self._next_cleanup = time.monotonic() + CLEANUP_INTERVAL
+            horizon = now - max(HOUR, timedelta(seconds=self.config.ip_window))
+            session.execute(delete(LoginFailure).where(LoginFailure.at < horizon))
+            session.execute(
+                delete(AccountThrottle).where(AccountThrottle.updated_at < now - FORGET)
+            )
         session.flush()
         return Reservation(account_key, failure.id)
 
@@ -81,41 +90,39 @@ class Throttle:
         )
 
     def _wait(self, session: Session, state: AccountThrottle, ip: str, now: datetime) -> int | None:
-        waits = [0.0]
+        account_window = HOUR
+        ip_window = timedelta(seconds=self.config.ip_window)
+        # Both windows in one statement: this runs before every password check.
+        of_account = and_(
+            LoginFailure.account_key == state.account_key, LoginFailure.at > now - account_window
+        )
+        of_ip = and_(LoginFailure.ip == ip, LoginFailure.at > now - ip_window)
+        counts = session.execute(
+            select(
+                func.count().filter(of_account),
+                func.min(LoginFailure.at).filter(of_account),
+                func.count().filter(of_ip),
+                func.min(LoginFailure.at).filter(of_ip),
+            ).where(or_(of_account, of_ip))
+        ).one()
+        waits = [
+            0.0,
+            _window_wait(
+                counts[0], counts[1], self.config.account_max_failures_per_hour, account_window, now
+            ),
+            _window_wait(counts[2], counts[3], self.config.ip_max_failures, ip_window, now),
+        ]
         if state.locked_until is not None and state.locked_until > now:
             waits.append((state.locked_until - now).total_seconds())
-        waits.append(
-            self._window_wait(
-                session,
-                LoginFailure.account_key == state.account_key,
-                self.config.account_max_failures_per_hour,
-                HOUR,
-                now,
-            )
-        )
-        waits.append(
-            self._window_wait(
-                session,
-                LoginFailure.ip == ip,
-                self.config.ip_max_failures,
-                timedelta(seconds=self.config.ip_window),
-                now,
-            )
-        )
         longest = max(waits)
         return max(1, math.ceil(longest)) if longest > 0 else None
 
-    @staticmethod
-    def _window_wait(
-        session: Session, where: ColumnElement[bool], limit: int, window: timedelta, now: datetime
-    ) -> float:
-        count, oldest = session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                where, LoginFailure.at > now - window
-            )
-        ).one()
-        if count < limit or oldest is None:
-            return 0.0
-        # The window frees up when the oldest failure in it falls out.
-        oldest_at: datetime = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-        return (oldest_at + window - now).total_seconds()
+
+def _window_wait(
+    count: int, oldest: datetime | None, limit: int, window: timedelta, now: datetime
+) -> float:
+    if count < limit or oldest is None:
+        return 0.0
+    # The window frees up when the oldest failure in it falls out.
+    oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+    return (oldest_at + window - now).total_seconds()

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from desktop_auth.server import signals
+from desktop_auth.server import outbox, signals
 from desktop_auth.server.models import OutboxDelivery, OutboxEvent, User
+from desktop_auth.server.outbox import OutboxWorker
 from tests.server.conftest import (
     ALICE,
     BOB,
@@ -58,6 +59,40 @@ def test_slow_receiver_does_not_delay_login(server: LiveServer) -> None:
         assert called.wait(10), "the slow receiver was never called"
     finally:
         signals.user_logged_in.disconnect(slow, sender=server.served.app)
+
+
+def test_workers_racing_for_a_backlog_deliver_each_event_once(server: LiveServer) -> None:
+    """Workers claim events in batches; two more racing the server's own still never
+    deliver an event twice, and leave no progress rows for events that went through."""
+    app = server.served.app
+    state = server.state
+    delivered: list[str] = []
+    lock = threading.Lock()
+
+    def count(sender: Any, event: signals.AuthEvent, **_: Any) -> None:
+        with lock:
+            delivered.append(event.key)
+
+    signals.token_refreshed.connect(count, sender=app)
+    racers = [OutboxWorker(app, state.db, state.config) for _ in range(2)]
+    try:
+        with state.db.session() as session:
+            keys = {
+                outbox.record(session, "token_refreshed", {"username": "alice", "n": n})
+                for n in range(120)
+            }
+        threads = [threading.Thread(target=racer.deliver_due) for racer in racers]
+        for thread in threads:
+            thread.start()
+        state.outbox.wake()
+        for thread in threads:
+            thread.join(30)
+        wait_for_effects(server)
+        assert sorted(delivered) == sorted(keys)
+        with state.db.session() as session:
+            assert session.scalar(select(OutboxDelivery.id)) is None
+    finally:
+        signals.token_refreshed.disconnect(count, sender=app)
 
 
 def test_failing_receiver_neither_fails_login_nor_blocks_other_effects(
