@@ -86,7 +86,7 @@ _JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 MAX_DETAIL_BYTES = 16_384
 
 DEFAULT_PAGE_SIZE = 256
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY,
@@ -108,9 +108,38 @@ CREATE TABLE IF NOT EXISTS head (
     hash TEXT NOT NULL
 );
 """
+# Version 2: the text search's index. A trigram index answers LIKE '%text%' for texts of three
+# or more characters without reading every entry; it holds the username and the detail of
+# each entry (a newline between them, which no search text holds, so no match spans both).
+# Derived data, outside the hash chain. Appends add their entries to it in their transaction
+# (``_INDEX_NEW_ENTRIES``: one statement per batch, several times faster than an insert
+# trigger), which also catches up on entries a writer that does not know the index added;
+# the triggers follow edits and deletions.
+_TEXT_INDEX = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS entries_text
+        USING fts5(text, tokenize = 'trigram', detail = 'none')""",
+    """CREATE TRIGGER IF NOT EXISTS entries_text_delete AFTER DELETE ON entries BEGIN
+        DELETE FROM entries_text WHERE rowid = old.seq;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS entries_text_update AFTER UPDATE ON entries BEGIN
+        DELETE FROM entries_text WHERE rowid = old.seq;
+        INSERT INTO entries_text (rowid, text)
+            VALUES (new.seq, coalesce(new.username, '') || char(10) || new.detail);
+    END""",
+)
+_INDEX_NEW_ENTRIES = """
+INSERT INTO entries_text (rowid, text)
+    SELECT seq, coalesce(username, '') || char(10) || detail FROM entries
+    WHERE seq > coalesce((SELECT rowid FROM entries_text ORDER BY rowid DESC LIMIT 1), 0)
+"""
+# The shortest search the trigram index can answer, and what it cannot take (LIKE's own
+# wildcards and escape, and the separator): those searches read every entry instead.
+_INDEXED_TEXT_MIN = 3
+_UNINDEXED_TEXT_CHARS = frozenset("%_\\\n")
 
 
 _SELECT = "SELECT seq, ts, event, username, issuer, detail, hash FROM entries"
+_COLUMNS = "e.seq, e.ts, e.event, e.username, e.issuer, e.detail, e.hash"
 
 
 class ActivityLogError(Exception):
@@ -297,25 +326,53 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _indexed_text(text: str) -> bool:
+    """Whether the trigram index can answer a search for ``text``."""
+    return len(text) >= _INDEXED_TEXT_MIN and _UNINDEXED_TEXT_CHARS.isdisjoint(text)
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """The SQL of a filter: rows ``FROM source WHERE clauses``, ``key`` their seq (the
+    column to order and seek by: the index's own rowid when it drives the query, so that
+    SQLite reads it newest first and stops after a page)."""
+
+    source: str
+    key: str
+    clauses: list[str]
+    params: list[object]
+
+    def where(self) -> str:
+        return f"WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
+
+
 def _where(
-    event: str | None, username: str | None, text: str | None
-) -> tuple[list[str], list[object]]:
-    """SQL conditions for the filters. Only these constant fragments ever reach the SQL text
-    (values are bound parameters), which is why the queries built from them are safe."""
+    event: str | None, username: str | None, text: str | None, *, text_index: bool = False
+) -> _Filter:
+    """The SQL for the filters, on ``entries`` as ``e``. Only these constant fragments ever
+    reach the SQL text (values are bound parameters), which is why the queries built from
+    them are safe.
+
+    With ``text_index`` (the log has one) a text search of three or more plain characters
+    goes through the trigram index; otherwise it reads every entry."""
+    source, key = "entries e", "e.seq"
     clauses: list[str] = []
     params: list[object] = []
     if event:
-        clauses.append("event = ?")
+        clauses.append("e.event = ?")
         params.append(event)
     if username:
-        clauses.append("username = ? COLLATE NOCASE")
+        clauses.append("e.username = ? COLLATE NOCASE")
         params.append(username)
-    if text:
-        # Substring search cannot use an index; the viewer reads pages off the UI thread.
+    if text and text_index and _indexed_text(text):
+        source, key = "entries_text t CROSS JOIN entries e ON e.seq = t.rowid", "t.rowid"
+        clauses.append("t.text LIKE ?")
+        params.append(f"%{text}%")
+    elif text:
         pattern = _like_pattern(text)
-        clauses.append("(username LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')")
+        clauses.append("(e.username LIKE ? ESCAPE '\\' OR e.detail LIKE ? ESCAPE '\\')")
         params.extend((pattern, pattern))
-    return clauses, params
+    return _Filter(source, key, clauses, params)
 
 
 def _json_line(row: tuple[Any, ...]) -> str:
@@ -414,10 +471,8 @@ class ActivityLog:
             self._writer = connections[0]
             if not read_only:
                 self._writer.executescript(_SCHEMA)
-                # Written only when it changes: opening a log on a full disk still works.
-                (version,) = self._writer.execute("PRAGMA user_version").fetchone()
-                if version != SCHEMA_VERSION:
-                    self._writer.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._migrate()
+            self._text_index = self._has_text_index()
             # What every append reads: the head row and the newest leaf of the entries.
             self._writer.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             self._writer.execute("SELECT max(seq) FROM entries").fetchone()
@@ -482,6 +537,37 @@ class ActivityLog:
                 f"there is no activity log at {path} yet: nothing has been recorded there"
             )
         return cls(path, read_only=not os.access(path.parent, os.W_OK))
+
+    def _migrate(self) -> None:
+        """Bring an older log's schema up to ``SCHEMA_VERSION``: add the text search's index.
+
+        Written only when the version changes, so opening a log on a full disk still works;
+        if the index cannot be built (a full disk), the log opens without it and searches
+        read every entry, as before.
+        """
+        connection = self._writer
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version == SCHEMA_VERSION:
+            return
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            if not self._has_text_index():
+                for statement in _TEXT_INDEX:
+                    connection.execute(statement)
+                connection.execute(_INDEX_NEW_ENTRIES)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            log.warning("the activity log %s has no text index: %s", self.path, exc)
+
+    def _has_text_index(self) -> bool:
+        return (
+            self._writer.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries_text'"
+            ).fetchone()
+            is not None
+        )
 
     def _connect(self, *, check_same_thread: bool = False) -> sqlite3.Connection:
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in append).
@@ -558,6 +644,8 @@ class ActivityLog:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
+                if self._text_index:
+                    connection.execute(_INDEX_NEW_ENTRIES)
                 connection.execute(
                     "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
@@ -603,26 +691,27 @@ class ActivityLog:
         """
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative")
-        clauses, params = _where(event, username, text)
+        rows_from = _where(event, username, text, text_index=self._text_index)
         if before_seq is not None:
-            clauses.append("seq < ?")
-            params.append(before_seq)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"{_SELECT} {where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+            rows_from.clauses.append(f"{rows_from.key} < ?")
+            rows_from.params.append(before_seq)
+        sql = (
+            f"SELECT {_COLUMNS} FROM {rows_from.source} {rows_from.where()}"  # noqa: S608 - see _where
+            f" ORDER BY {rows_from.key} DESC LIMIT ? OFFSET ?"
+        )
         with self._read_lock:
-            rows = self._reader.execute(sql, (*params, limit, offset)).fetchall()
+            rows = self._reader.execute(sql, (*rows_from.params, limit, offset)).fetchall()
         return [_entry(row) for row in rows]
 
     def count(
         self, event: str | None = None, username: str | None = None, text: str | None = None
     ) -> int:
         """How many entries ``query`` with the same filters would page through."""
-        clauses, params = _where(event, username, text)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows_from = _where(event, username, text, text_index=self._text_index)
         with self._read_lock:
             (total,) = self._reader.execute(
-                f"SELECT count(*) FROM entries {where}",  # noqa: S608 - see _where
-                params,
+                f"SELECT count(*) FROM {rows_from.source} {rows_from.where()}",  # noqa: S608 - see _where
+                rows_from.params,
             ).fetchone()
         return int(total)
 
@@ -665,17 +754,20 @@ class ActivityLog:
         """
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {fmt!r}; expected one of {EXPORT_FORMATS}")
-        clauses, params = _where(event, username, text)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows_from = _where(event, username, text, text_index=self._text_index)
         try:
-            return self._export(fmt, stream, where, params)
+            return self._export(fmt, stream, rows_from)
         except sqlite3.DatabaseError as exc:
             raise ActivityLogError(f"cannot read the activity log {self.path}: {exc}") from exc
 
-    def _export(self, fmt: str, stream: TextIO, where: str, params: list[object]) -> int:
+    def _export(self, fmt: str, stream: TextIO, rows_from: _Filter) -> int:
         written = 0
         with self._snapshot() as connection:
-            rows = connection.execute(f"{_SELECT} {where} ORDER BY seq", params)
+            rows = connection.execute(
+                f"SELECT {_COLUMNS} FROM {rows_from.source} {rows_from.where()}"  # noqa: S608 - see _where
+                f" ORDER BY {rows_from.key}",
+                rows_from.params,
+            )
             if fmt == "csv":
                 writer = csv.writer(stream, lineterminator="\n")
                 writer.writerow(EXPORT_FIELDS)

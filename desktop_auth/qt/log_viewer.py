@@ -47,8 +47,12 @@ log = logging.getLogger(__name__)
 # Rows per fetch: one page is a few milliseconds of SQLite even at a million rows, and small
 # pages keep each model insert (and the view's relayout) cheap.
 PAGE_SIZE = 256
-# How long typing in a filter field pauses before the table is reloaded.
-FILTER_DELAY_MS = 250
+# How long typing in a filter field pauses before the table is reloaded: long enough not to
+# search for every half-typed name, short enough to feel immediate.
+FILTER_DELAY_MS = 150
+# At most one reload per this while events keep arriving: a burst of thousands of entries
+# would otherwise reset the table and re-read its first page after every commit.
+REFRESH_INTERVAL_MS = 250
 
 # Fields and their headings (translated when shown). The events and details are the log's own
 # words, the same in every language (and in `desktop-auth-cli log export`).
@@ -316,6 +320,11 @@ class ActivityLogViewer(QWidget):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
+        # Running while a reload's quiet period lasts; a refresh asked for then waits for it.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_pending = False
         self._build()
         self._connect_signals()
         self.model.reload()
@@ -426,6 +435,7 @@ class ActivityLogViewer(QWidget):
         self.user_filter.returnPressed.connect(self._apply_filter)
         self.text_filter.returnPressed.connect(self._apply_filter)
         self._filter_timer.timeout.connect(self._apply_filter)
+        self._refresh_timer.timeout.connect(self._refresh_if_pending)
         self.export_button.clicked.connect(self._choose_export_file)
         self.model.loading_changed.connect(self._update_status)
         self.model.page_loaded.connect(self._update_status)
@@ -439,9 +449,23 @@ class ActivityLogViewer(QWidget):
 
     @pyqtSlot()
     def refresh(self) -> None:
-        """Reload from the newest entry, keeping the filter (call after new events)."""
+        """Reload from the newest entry, keeping the filter (call after new events).
+
+        The first call reloads at once; calls during the next ``REFRESH_INTERVAL_MS`` make
+        one more reload when it is over, so a burst of events costs a few reloads, not one each.
+        """
+        if self._refresh_timer.isActive():
+            self._refresh_pending = True
+            return
         self.model.reload()
         self._load_usernames()
+        self._refresh_timer.start()
+
+    @pyqtSlot()
+    def _refresh_if_pending(self) -> None:
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self.refresh()
 
     @pyqtSlot()
     def _apply_filter(self) -> None:

@@ -51,6 +51,8 @@ def build_log(path: Path, rows: int) -> None:
     """Write ``rows`` chained entries in one transaction, the indexes built once at the end.
 
     Entry n has event EVENTS[n % 10], user USERS[n % 4] and detail {"client": ..., "n": n}.
+    The file is written as a log from before the text index (schema version 1), which the
+    library then adds when it opens it, as it does for such a log.
     """
     ActivityLog(path).close()  # the schema, as the library makes it
     connection = sqlite3.connect(path, isolation_level=None)
@@ -62,6 +64,8 @@ def build_log(path: Path, rows: int) -> None:
         connection.execute("BEGIN")
         for name, _ in indexes:
             connection.execute(f'DROP INDEX "{name}"')
+        connection.execute("DROP TABLE entries_text")
+        connection.execute("PRAGMA user_version = 1")
 
         def entries() -> Iterator[tuple[object, ...]]:
             previous = GENESIS_HASH
@@ -83,6 +87,7 @@ def build_log(path: Path, rows: int) -> None:
         connection.execute("COMMIT")
     finally:
         connection.close()
+    ActivityLog(path).close()  # adds the text index
 
 
 # --- reading the viewer (Qt is imported only by the tests that use these) -----------------------

@@ -71,7 +71,7 @@ def test_a_text_search_finds_the_one_matching_entry(big_log):
     entries, seconds = timed(big_log.query, 0, PAGE_SIZE, text='"n":765432}')
 
     assert [entry.seq for entry in entries] == [765_432]
-    assert seconds < 5  # a full scan: fine off the UI thread, not for a keystroke on it
+    assert seconds < FAST_SECONDS  # through the trigram index, not a scan of every entry
 
 
 # --- the viewer -------------------------------------------------------------------------------
