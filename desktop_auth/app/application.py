@@ -192,6 +192,9 @@ class DesktopApp(QObject):
         )
         if self.issuer is not None:
             recorder.issuer = self.issuer
+        # First in its queue, whatever opened it: the check, then the start of this session.
+        recorder.queue.submit(recorder.check)
+        recorder.queue.submit(recorder.app_started, self._settings_key)
         for message in (recorder.error, recorder.warning):
             if message:
                 self.login_window.show_message(message, kind="info")
@@ -323,9 +326,7 @@ class DesktopApp(QObject):
             return
         self._background_started = True
         # First, while no worker competes for Python's lock (and the user has yet to type).
-        self.workspace  # noqa: B018
-        self.recorder.queue.submit(self.recorder.check)
-        self.recorder.queue.submit(self.recorder.app_started, self._settings_key)
+        self.workspace  # noqa: B018 -- and with it the activity log (recorder)
         self.keyring_queue.submit(self._check_keyring)
         if self.single_instance is not None:
             self.single_instance.listen()

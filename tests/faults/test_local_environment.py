@@ -250,6 +250,7 @@ def test_disk_full_the_app_keeps_working_says_so_and_keeps_the_log(
     earlier = Settings().remember_login("https://idp.example.org", "bob")
     save_settings(small_disk, earlier)
     app = make_app("--issuer", server.url, start=False)
+    app.recorder  # noqa: B018 -- opened, as just after the window shows; then the disk fills
     filler = fill_disk(small_disk)
 
     app.start()
@@ -354,9 +355,12 @@ def test_a_damaged_log_the_app_starts_a_new_one_and_says_where_the_old_one_is(
 
     app = make_app("--issuer", "http://127.0.0.1:9")
 
+    # The log is opened once the window shows, and the message comes with it.
+    message = app.login_window.message_label
+    qtbot.waitUntil(lambda: "kept aside" in message.text())
     (aside,) = data_dir.glob(f"{LOG_FILENAME}.corrupt-*")
     assert aside.read_bytes() == original
-    text = app.login_window.message_label.text()
+    text = message.text()
     assert "The activity log could not be read and was kept aside" in text
     assert f"It was kept as {aside.name}" in text
     qtbot.waitUntil(lambda: app.recorder.activity_log.count() == 1, timeout=10_000)
