@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 ALL = "*"
 
@@ -37,6 +37,20 @@ def _permission_names(source: str, role: str, value: Any) -> frozenset[str]:
             raise ValueError(f"{source}: permission {item!r} of role {role!r} contains spaces")
         names.add(item)
     return frozenset(names)
+
+
+@runtime_checkable
+class PermissionSource(Protocol):
+    """Anything that says which permissions a set of roles grants: a ``PermissionPolicy``, or
+    an app's own policy (rules in code, a directory lookup, ...).
+
+    ``permissions_for`` runs in a worker thread at every sign-in and renewal, so it may be
+    slow, but must not touch widgets. Returning ``{"*"}`` grants everything.
+    """
+
+    def permissions_for(self, roles: Iterable[str]) -> frozenset[str]:
+        """The permissions ``roles`` grant together."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -103,3 +117,18 @@ class PermissionPolicy:
         if ALL in granted:
             return frozenset({ALL})
         return frozenset(granted)
+
+
+def policy_from(permissions: PermissionSource | Path | str | None) -> PermissionSource:
+    """The policy ``permissions`` names: a TOML file's path (read now; ValueError saying what
+    is wrong), a policy object as it is, or None for the bundled policy."""
+    if permissions is None:
+        return PermissionPolicy.default()
+    if isinstance(permissions, str | Path):
+        return PermissionPolicy.load(permissions)
+    if not isinstance(permissions, PermissionSource):
+        raise TypeError(
+            f"permissions must be a policy with permissions_for(roles), a path or None, "
+            f"not {type(permissions).__name__}"
+        )
+    return permissions

@@ -2,13 +2,46 @@
 
 ``roles`` (the bundled server, Azure AD), ``realm_access.roles`` and
 ``resource_access.<client_id>.roles`` (Keycloak), ``groups`` (Okta, Django OAuth Toolkit,
-Keycloak's group mapper), or one claim path the deployment configures.
+Keycloak's group mapper), or one claim path the deployment configures; or, for anything
+else, the app's own ``RoleMapper`` (``roles_mapped_by``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+
+class RoleMapper(Protocol):
+    """An app's own claims-to-roles rule: called with the user's claims (the validated ID
+    token's, then userinfo's, then a verified JWT access token's, merged in that order of
+    precedence), it returns the user's role names.
+
+    It replaces the standard claims; call ``roles_from_claims(claims, client_id)`` inside it
+    to start from them. It runs in a worker thread at every sign-in and renewal. An exception
+    it raises fails the sign-in (no roles are guessed).
+    """
+
+    def __call__(self, claims: Mapping[str, Any], /) -> Iterable[str]: ...
+
+
+# The mapper in force for merge_roles in this context (thread). Set only by roles_mapped_by,
+# around one protocol call: ClientConfig carries no mapper, so RoleMappingClient brings it
+# here without changing how the client and identity modules call merge_roles.
+_role_mapper: ContextVar[RoleMapper | None] = ContextVar("desktop_auth_role_mapper", default=None)
+
+
+@contextmanager
+def roles_mapped_by(mapper: RoleMapper | None) -> Iterator[None]:
+    """Within this block, and in this thread only, roles come from ``mapper`` (None: the
+    standard claims)."""
+    token = _role_mapper.set(mapper)
+    try:
+        yield
+    finally:
+        _role_mapper.reset(token)
 
 
 def claim_at(claims: Any, path: str) -> Any:
@@ -69,8 +102,32 @@ def roles_from_claims(
 def merge_roles(
     claim_sets: Iterable[Mapping[str, Any]], client_id: str, roles_claim: str | None = None
 ) -> frozenset[str]:
-    """The union of the roles in several sets of claims (ID token, access token, userinfo)."""
+    """The union of the roles in several sets of claims (ID token, access token, userinfo),
+    or what the ``RoleMapper`` in force (``roles_mapped_by``) makes of them merged."""
+    mapper = _role_mapper.get()
+    if mapper is not None:
+        return mapped_roles(mapper, claim_sets)
     merged: set[str] = set()
     for claims in claim_sets:
         merged |= roles_from_claims(claims, client_id, roles_claim)
     return frozenset(merged)
+
+
+def merged_claims(claim_sets: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """One mapping of the claims in ``claim_sets``; a claim in an earlier set wins."""
+    merged: dict[str, Any] = {}
+    for claims in reversed(list(claim_sets)):
+        merged.update(claims)
+    return merged
+
+
+def mapped_roles(mapper: RoleMapper, claim_sets: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The roles ``mapper`` gives the merged claims; TypeError unless it gives role names."""
+    roles = mapper(merged_claims(claim_sets))
+    if isinstance(roles, str):
+        raise TypeError(f"role mapper {mapper!r} returned a string, not role names")
+    names = frozenset(roles)
+    bad = sorted(repr(name) for name in names if not isinstance(name, str) or not name.strip())
+    if bad:
+        raise TypeError(f"role mapper {mapper!r} returned {', '.join(bad)}, not role names")
+    return names

@@ -1,13 +1,15 @@
-"""The Qt layer: AuthEvents signals, the AuthController, workers and the sign-in widgets.
+"""The Qt layer: ``DesktopAuth`` (everything composed, the one entry point for an app),
+AuthEvents signals, the AuthController, workers and the sign-in widgets.
 
 The names below are loaded on first use (PEP 562), so that importing one module of the
 package, as the app does on the path that shows its login window, does not import them all.
+These names are the public API; the modules that define them are internal.
 """
 
-from __future__ import annotations
+import importlib as _importlib
 
-import importlib
-from typing import TYPE_CHECKING, Any
+# Not typing.TYPE_CHECKING, which would import typing (see desktop_auth/__init__.py).
+TYPE_CHECKING = False
 
 _EXPORTS = {
     "ActivityLogViewer": "log_viewer",
@@ -15,10 +17,12 @@ _EXPORTS = {
     "AuthEvents": "events",
     "BackgroundSlot": "workers",
     "DemoAccount": "login_window",
+    "DesktopAuth": "facade",
     "LoginWindow": "login_window",
     "Notifier": "notifications",
     "PermissionGate": "permission_gate",
     "SerialQueue": "workers",
+    "SupportsNotify": "notifications",
     "Worker": "workers",
     "WorkerSignals": "workers",
     "apply_style": "style",
@@ -32,10 +36,12 @@ __all__ = [
     "AuthEvents",
     "BackgroundSlot",
     "DemoAccount",
+    "DesktopAuth",
     "LoginWindow",
     "Notifier",
     "PermissionGate",
     "SerialQueue",
+    "SupportsNotify",
     "Worker",
     "WorkerSignals",
     "apply_style",
@@ -44,24 +50,25 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    value = getattr(_importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted(__all__)
 
 
 if TYPE_CHECKING:
     from desktop_auth.qt.controller import AuthController
     from desktop_auth.qt.events import AuthEvents
+    from desktop_auth.qt.facade import DesktopAuth
     from desktop_auth.qt.log_viewer import ActivityLogViewer
     from desktop_auth.qt.login_window import DemoAccount, LoginWindow
-    from desktop_auth.qt.notifications import Notifier
+    from desktop_auth.qt.notifications import Notifier, SupportsNotify
     from desktop_auth.qt.permission_gate import PermissionGate
     from desktop_auth.qt.style import apply_style
     from desktop_auth.qt.workers import (

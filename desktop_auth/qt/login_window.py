@@ -172,6 +172,10 @@ class LoginWindow(QMainWindow):
     username and the password would cost every sign-in a keystroke.
     In the list: Up/Down move, Enter chooses, Delete (or Shift+Delete) forgets the highlighted
     account, typing filters it, Esc closes only the list, Tab closes it and moves on.
+
+    Extending it: a subclass (or the app) adds its own fields with ``add_form_field``, and
+    ``offer_settings(False)`` takes the "Settings…" button away from an app that has no
+    settings to show.
     """
 
     tr = TranslationContext("LoginWindow")
@@ -206,6 +210,8 @@ class LoginWindow(QMainWindow):
         # Set while the message shown is about what the fields hold (too long, control
         # characters), so that it goes once they are put right.
         self._input_message_shown = False
+        # Whether "Settings…" (and Ctrl+,) is offered: see offer_settings.
+        self._settings_offered = True
 
         self._retry_timer = QTimer(self)
         self._retry_timer.setObjectName("retryTimer")
@@ -384,6 +390,9 @@ class LoginWindow(QMainWindow):
         # Left-aligned, so that their focus rings hug them.
         form.addWidget(self.show_password, 0, Qt.AlignLeft)
         form.addWidget(self.stay_signed_in, 0, Qt.AlignLeft)
+        # add_form_field puts an app's own fields here, after the last one.
+        self._form = form
+        self._last_field: QWidget = self.stay_signed_in
         form.addSpacing(8)
         form.addWidget(self.message_label)
         form.addWidget(self.busy_indicator)
@@ -555,6 +564,33 @@ class LoginWindow(QMainWindow):
         )
         self.demo_banner.setVisible(bool(accounts))
 
+    def add_form_field(self, label: str, field: QWidget) -> QLabel:
+        """Add an app's own ``field`` under "Stay signed in", with ``label`` (``&`` marks
+        its Alt mnemonic) as its buddy label; returns the label.
+
+        It comes next in the Tab order, before "Sign in", and Enter signs in from it as from
+        the other fields. The app reads it itself, on ``login_started`` or
+        ``login_succeeded`` for instance: the controller sends the identity server only the
+        username and password.
+        """
+        caption = QLabel(label)
+        caption.setBuddy(field)
+        if field.objectName():
+            caption.setObjectName(field.objectName() + "Label")
+        index = self._form.indexOf(self._last_field) + 1
+        self._form.insertSpacing(index, 8)
+        self._form.insertWidget(index + 1, caption)
+        self._form.insertWidget(index + 2, field)
+        self.setTabOrder(self._last_field, field)
+        self._last_field = field
+        return caption
+
+    def offer_settings(self, offered: bool) -> None:
+        """Show "Settings…" (and take Ctrl+,) only when ``offered``: an app that connects
+        nothing to ``settings_requested`` should not offer a button that does nothing."""
+        self._settings_offered = offered
+        self.settings_button.setVisible(offered and self._locked_user is None)
+
     def set_keyring_available(self, available: bool, reason: str = "") -> None:
         """Enable "Stay signed in" if the keyring can be used; otherwise say why in its tooltip."""
         self._keyring_available = available
@@ -716,7 +752,7 @@ class LoginWindow(QMainWindow):
     @pyqtSlot()
     def request_settings(self) -> None:
         """Ctrl+, or "Settings…": ask for the settings, unless this is the lock screen."""
-        if not self.controller.is_locked:
+        if self._settings_offered and not self.controller.is_locked:
             self.settings_requested.emit()
 
     @pyqtSlot()
@@ -852,7 +888,7 @@ class LoginWindow(QMainWindow):
         self.heading.setText(LoginWindow.tr("Sign in"))
         self._set_username_read_only(False)
         self.switch_user_button.hide()
-        self.settings_button.show()
+        self.settings_button.setVisible(self._settings_offered)
 
     @staticmethod
     def _sign_in_title() -> str:

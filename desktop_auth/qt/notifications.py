@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Protocol, runtime_checkable
 
 from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSlot
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -81,6 +82,18 @@ class Notice(QLabel):
         return super().eventFilter(watched, event)
 
 
+@runtime_checkable
+class SupportsNotify(Protocol):
+    """What ``DesktopAuth`` needs of a notifier: ``notify(title, message)``, called in the UI
+    thread when the user signs in or out, the session expires, a sign-in fails while the
+    login window is not in front, or a permission is denied. ``Notifier`` is one; an app may
+    pass its own (its status bar, a desktop notification service, ...)."""
+
+    def notify(self, title: str, message: str = "") -> None:
+        """Tell the user ``title`` (and ``message``, which may be empty)."""
+        ...
+
+
 class Notifier(QObject):
     """Tells the user about sign-in, failure, sign-out and expiry without interrupting them.
 
@@ -132,6 +145,7 @@ class Notifier(QObject):
 
     @pyqtSlot(str, str)
     def notify(self, title: str, message: str = "", timeout_ms: int = NOTICE_MS) -> None:
+        """Show ``title`` and ``message`` for ``timeout_ms`` (unless turned off)."""
         if not self._enabled:
             log.info("notification not shown (turned off): %s", title)
             return
