@@ -23,7 +23,11 @@ def data_dir(tmp_path, monkeypatch) -> str:
 
 
 @pytest.fixture
-def closing(qtbot, server: LiveServer, data_dir: str) -> Iterator[Callable[[DesktopAuth], DesktopAuth]]:  # noqa: F811
+def closing(
+    qtbot,
+    server: LiveServer,  # noqa: F811 - the fixture
+    data_dir: str,
+) -> Iterator[Callable[[DesktopAuth], DesktopAuth]]:
     """``closing(auth)``: ``auth`` is closed (signed out while the server still runs, log
     closed) and its windows deleted after the test."""
     made: list[DesktopAuth] = []

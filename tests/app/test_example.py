@@ -6,21 +6,17 @@ import pytest
 from PyQt5.QtWidgets import QPushButton
 
 from examples.minimal_app import build
-from tests.api.conftest import (  # noqa: F401 - fixtures
-    ALICE,
-    BOB,
-    LiveServer,
-    closing,
-    data_dir,
-    server,
-    sign_in_by_keyboard,
-    start_server,
-)
+from tests.api.conftest import closing, data_dir, sign_in_by_keyboard  # noqa: F401 - fixtures
+from tests.server.conftest import ALICE, BOB, LiveServer
 
 
 @pytest.mark.parametrize(("account", "can_save"), [(ALICE, True), (BOB, False)])
 def test_example_app_gates_save_on_documents_write(
-    qtbot, server: LiveServer, closing, account: tuple[str, str], can_save: bool  # noqa: F811
+    qtbot,
+    server: LiveServer,
+    closing,  # noqa: F811 - the fixture
+    account: tuple[str, str],
+    can_save: bool,
 ) -> None:
     auth = closing(build(server.url))
     editor = auth.main_window
