@@ -50,12 +50,13 @@ ICON_SIZES := 16 24 32 48 64 128 256 512
 # The sizes the running app loads (desktop_auth/qt/icons.py); copies of resources/icons/ ones.
 PACKAGE_ICON_SIZES := 16 24 32 48 64 128 256
 
-.PHONY: help venv deps run test lint bench dist icons screenshots install-desktop uninstall-desktop clean distclean
+.PHONY: help venv deps run test lint docs bench dist icons screenshots install-desktop uninstall-desktop clean distclean
 
 help:
 	@echo "make run     start the desktop app (ARGS='--issuer URL ...' to pass options)"
 	@echo "make test    run the test suite (PYTEST_ARGS='-k name' to narrow it)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make docs    build the documentation into docs/_build/html (warnings are errors)"
 	@echo "make bench   run the benchmarks"
 	@echo "make dist    build dist/desktop-auth/, a folder that runs without Python (PyInstaller)"
 	@echo "make install-desktop    add the app to your application menu (uninstall-desktop removes it)"
@@ -119,6 +120,12 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Every page is read again (-E) so that warnings in unchanged files are not skipped; -n checks
+# every cross-reference, and -W makes any warning fail the build (after reporting them all).
+docs: venv
+	$(VENV)/bin/sphinx-build -E -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "make docs: docs/_build/html/index.html"
 
 bench: venv deps
 	@$(VENV_PYTHON) -m compileall -q desktop_auth >/dev/null
