@@ -240,7 +240,7 @@ def sqlite_page(path: Path, where: str = "", params: tuple[object, ...] = ()) ->
         rows = connection.execute(_PAGE_SQL.format(where=where), (*params, PAGE_SIZE)).fetchall()
     finally:
         connection.close()
-    assert len(rows) == PAGE_SIZE
+    assert rows
     return time.perf_counter() - started
 
 
