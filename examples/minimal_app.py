@@ -2,19 +2,20 @@
 
 import argparse
 import sys
+from typing import Any
 
 from PyQt5.QtWidgets import QApplication, QMainWindow, QPushButton
 
 from desktop_auth.qt import DesktopAuth, apply_style
 
 
-def build(issuer: str, client_id: str = "desktop-auth") -> DesktopAuth:
-    """Sign-in to ``issuer``; the editor window shows once signed in."""
+def build(issuer: str, client_id: str = "desktop-auth", **options: Any) -> DesktopAuth:
+    """Sign-in to ``issuer`` (``options``: DesktopAuth's); the editor shows once signed in."""
     editor = QMainWindow()
     save = QPushButton("&Save document")
     save.setObjectName("saveButton")
     editor.setCentralWidget(save)
-    auth = DesktopAuth(issuer, client_id, main_window=editor)
+    auth = DesktopAuth(issuer, client_id, main_window=editor, **options)
     auth.gate(save, "documents.write")  # disabled, with a tooltip naming it, unless allowed
     return auth
 

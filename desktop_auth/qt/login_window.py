@@ -566,7 +566,8 @@ class LoginWindow(QMainWindow):
 
     def add_form_field(self, label: str, field: QWidget) -> QLabel:
         """Add an app's own ``field`` under "Stay signed in", with ``label`` (``&`` marks
-        its Alt mnemonic) as its buddy label; returns the label.
+        its Alt mnemonic; Alt+S, U, P, W, G, A, B, D and T are taken) as its buddy label;
+        returns the label.
 
         It comes next in the Tab order, before "Sign in", and Enter signs in from it as from
         the other fields. The app reads it itself, on ``login_started`` or
