@@ -411,7 +411,9 @@ def _logins(runner: LoadRunner, server: GunicornServer) -> tuple[list[float], li
         "(about 15 statements in 4 transactions: client, throttle reservation, account, "
         "throttle release, code; code redemption, account, token) take 8-10 ms, the two "
         "RS256 signatures 0.6 ms, gunicorn about 1 ms, the outbox's four receivers of "
-        "user_logged_in 1.5 ms. Within 1.3x of the floor would leave 30% of the argon2 "
+        "user_logged_in 1.5 ms; the rest is what two threads under one GIL (request and "
+        "outbox), SQLite's write lock and the other processes on these cores add under "
+        "load. Within 1.3x of the floor would leave 30% of the argon2 "
         "time for all of it; that needs the sign-in path off the ORM (hand-written SQL) "
         "or clients cached per process, which this issue did not take on."
     )
@@ -441,9 +443,10 @@ def _refreshes(runner: LoadRunner, server: GunicornServer) -> tuple[list[float],
         measured.append(rate)
         walls.append(wall)
     NOTES.append(
-        f"- Refresh grants: {statistics.median(walls):.0f}/s wall-clock; 240/s per core is "
-        f"{statistics.median(baseline) / 240:.1f}x the cost of the discovery document in this "
-        "run. Profiled in one process, a grant takes about 3 ms of request (Flask, Authlib, "
+        f"- Refresh grants: {statistics.median(walls):.0f}/s wall-clock. 240/s per core would "
+        f"let a grant cost {statistics.median(baseline) / 240:.1f} discovery documents in this "
+        f"run; it costs {statistics.median(baseline) / statistics.median(measured):.1f}. "
+        "Profiled in one process, a grant takes about 3 ms of request (Flask, Authlib, "
         "four statements, two RS256 signatures) and 0.8 ms of outbox delivery (audit, "
         "webhooks); the discovery document's own rate swings between about 1,000 and 2,000 "
         "per CPU-second with what else runs on these 2 cores (shared caches), and the "
