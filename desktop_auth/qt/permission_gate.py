@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -91,7 +92,16 @@ class PermissionGate(QObject):
         if isinstance(target, QAction) and isinstance(target.parent(), QWidget):
             entry.denied_shortcut = self._denied_shortcut(target, permission)
         self._gated.append(entry)
-        target.destroyed.connect(lambda *_: self._forget(entry))
+        # Through a weak reference: a closure holding the gate would keep it alive until the
+        # target goes, and end its life in the middle of the target's destruction.
+        gate = weakref.ref(self)
+
+        def forget(*_: object) -> None:
+            alive = gate()
+            if alive is not None:
+                alive._forget(entry)
+
+        target.destroyed.connect(forget)
         self._apply(entry)
 
     def _denied_shortcut(self, action: QAction, permission: str) -> QShortcut | None:
@@ -102,9 +112,8 @@ class PermissionGate(QObject):
         shortcut.activated.connect(lambda: self.denied.emit(permission, _action_name(action)))
         return shortcut
 
-    def _forget(self, entry: _Gated) -> None:
-        if entry in self._gated:
-            self._gated.remove(entry)
+    def _forget(self, gone: _Gated) -> None:
+        self._gated = [entry for entry in self._gated if entry is not gone]
 
     def allows(self, permission: str) -> bool:
         return allows(self._permissions, permission)

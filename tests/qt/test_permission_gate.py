@@ -117,3 +117,32 @@ def test_a_denied_actions_shortcut_reports_the_missing_permission(qtbot, window,
     gate.events.permissions_changed.emit(frozenset({"documents.write"}))
     with qtbot.assertNotEmitted(gate.denied), qtbot.waitSignal(window.save.triggered):
         qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+
+
+def test_a_gated_widget_deleted_while_signed_in_is_forgotten(window, gate, qtbot):
+    gate.events.permissions_changed.emit(frozenset({"documents.write"}))
+    with qtbot.waitSignal(window.edit.destroyed):
+        window.edit.deleteLater()
+
+    gate.events.permissions_changed.emit(frozenset())  # the next user: no deleted widget touched
+
+    assert not window.save.isEnabled()
+    assert not window.tabs.isTabEnabled(1)
+
+
+def test_a_gate_that_goes_first_leaves_its_widgets_to_close_cleanly(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    button = QPushButton("Edit")
+    window.setCentralWidget(button)
+    gate = PermissionGate()  # no parent: it goes when the test drops it
+    gate.gate(button, "documents.write")
+    assert not button.isEnabled()
+
+    with qtbot.waitSignal(gate.destroyed):
+        gate.deleteLater()
+    with qtbot.waitSignal(button.destroyed):
+        window.close()
+        button.deleteLater()
+
+    assert window.centralWidget() is None
