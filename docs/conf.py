@@ -41,7 +41,8 @@ exclude_patterns = ["_build", "screenshots/*.py"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
-autosummary_generate = True
+# The tables link to the autodoc entries on the same page; no stub pages are written.
+autosummary_generate = False
 autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
