@@ -19,9 +19,8 @@ from desktop_auth.activity_log import ActivityLog
 from desktop_auth.app.application import EMBEDDED_SETTINGS_KEY
 from desktop_auth.app.embedded import DEMO_ACCOUNTS
 from desktop_auth.secrets import TokenStore
+from tests.packaging.conftest import REPO_ROOT, desktop_environment
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV = REPO_ROOT / ".venv"
 BUILD_TIMEOUT_S = 600
 # The keyring check runs in a worker as the login window shows; "Stay signed in" is enabled
 # once it passes, and Alt+G does nothing before. It takes well under a second.
@@ -66,35 +65,6 @@ def built_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy / "desktop-auth"
 
 
-def _without_the_venv(path: str) -> str:
-    return os.pathsep.join(
-        entry
-        for entry in path.split(os.pathsep)
-        if entry and not Path(entry).resolve().is_relative_to(VENV.resolve())
-    )
-
-
-def _environment(tmp_path: Path, display: str) -> dict[str, str]:
-    """What a desktop session gives the app: no PYTHONPATH, no venv, a home of its own; the
-    test session's D-Bus, where the `secret_service` fixture's keyring runs."""
-    home = tmp_path / "home"
-    runtime_dir = tmp_path / "xdg-runtime"
-    home.mkdir()
-    runtime_dir.mkdir(mode=0o700)
-    return {
-        "PATH": _without_the_venv(os.environ.get("PATH", "/usr/bin:/bin")),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_RUNTIME_DIR": str(runtime_dir),
-        "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
-        "DISPLAY": display,
-        "QT_QPA_PLATFORM": "xcb",
-        "LANG": "C.UTF-8",
-    }
-
-
 def _sign_ins(data_dir: Path) -> list[tuple[str | None, str | None]]:
     with ActivityLog.in_data_dir(data_dir) as log:
         return [(entry.username, entry.issuer) for entry in log.query(event="login_succeeded")]
@@ -111,7 +81,7 @@ def _desktop_entry_wm_class() -> str:
 def test_the_built_app_signs_alice_in_with_the_embedded_server_and_quits_with_ctrl_q(
     built_app, virtual_display, secret_service, tmp_path
 ):
-    env = _environment(tmp_path, virtual_display.name)
+    env = desktop_environment(tmp_path, virtual_display.name)
     assert ".venv" not in env["PATH"]
     data_dir = tmp_path / "data"
     output_path = tmp_path / "app-output.txt"
