@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 # How long close() waits for background work (revocation, the log's last entries, sinks).
 SHUTDOWN_WAIT_MS = 15_000
 
+# The reference app's translation context: DesktopAuth shows the same notices, in the same
+# words, so they are translated once for both.
+DesktopApp = TranslationContext("DesktopApp")
+
 
 class DesktopAuth(QObject):
     """Sign-in for a PyQt5 app: the login window (and lock screen), the ``AuthEvents``
@@ -76,8 +80,6 @@ class DesktopAuth(QObject):
     workers, the activity log is opened and written in its own worker, sinks in another.
     Call ``close()`` once the event loop has ended.
     """
-
-    tr = TranslationContext("DesktopAuth")
 
     #: The activity log cannot be opened or written, or fails its integrity check: a
     #: message fit to show (it is also sent to the notifier).
@@ -135,7 +137,7 @@ class DesktopAuth(QObject):
         self.login_window = login_window_class(self.controller)
         self.login_window.offer_settings(False)
         self.login_window.set_issuer(
-            DesktopAuth.tr("Identity server: {issuer}").format(issuer=issuer)
+            DesktopApp.tr("Identity server: {issuer}").format(issuer=issuer)
         )
         self.main_window = main_window
         if main_window is not None:
@@ -344,7 +346,7 @@ class DesktopAuth(QObject):
             self._bring_forward(self.main_window)
         name = session.display_name or session.username
         self.notifier.notify(
-            DesktopAuth.tr("Signed in"), DesktopAuth.tr("Welcome, {name}.").format(name=name)
+            DesktopApp.tr("Signed in"), DesktopApp.tr("Welcome, {name}.").format(name=name)
         )
 
     def _back_to_login(self) -> None:
@@ -360,19 +362,21 @@ class DesktopAuth(QObject):
     def _on_login_failed(self, failure: AuthFailure) -> None:
         # The login window shows the message itself; notify only a user who looks elsewhere.
         if failure.kind != "cancelled" and not self.login_window.isActiveWindow():
-            self.notifier.notify(DesktopAuth.tr("Sign-in failed"), failure.message)
+            self.notifier.notify(DesktopApp.tr("Sign-in failed"), failure.message)
 
     @pyqtSlot(str)
     def _on_logged_out(self, reason: str) -> None:
         self._back_to_login()
-        self.notifier.notify(DesktopAuth.tr("Signed out"), "" if reason == "user" else reason)
+        self.notifier.notify(
+            DesktopApp.tr("Signed out"), "" if reason == "user" else DesktopApp.tr(reason)
+        )
 
     @pyqtSlot()
     def _on_session_expired(self) -> None:
         self._lock_reason = "expired"
         self.notifier.notify(
-            DesktopAuth.tr("Session expired"),
-            DesktopAuth.tr("Enter your password to continue where you were."),
+            DesktopApp.tr("Session expired"),
+            DesktopApp.tr("Enter your password to continue where you were."),
         )
 
     @pyqtSlot()
@@ -383,17 +387,17 @@ class DesktopAuth(QObject):
 
     @pyqtSlot(str)
     def _on_revocation_failed(self, message: str) -> None:
-        self.notifier.notify(DesktopAuth.tr("Signed out on this computer only"), message)
+        self.notifier.notify(DesktopApp.tr("Signed out on this computer only"), message)
 
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
         self.notifier.notify(
-            DesktopAuth.tr("Not allowed"),
-            DesktopAuth.tr("{action} requires the permission {permission}.").format(
+            DesktopApp.tr("Not allowed"),
+            DesktopApp.tr("{action} requires the permission {permission}.").format(
                 action=action, permission=permission
             ),
         )
 
     @pyqtSlot(str)
     def _on_activity_log_problem(self, message: str) -> None:
-        self.notifier.notify(DesktopAuth.tr("Activity log"), message)
+        self.notifier.notify(DesktopApp.tr("Activity log"), message)
