@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from desktop_auth.oidc.password_grant import password_grant
 from desktop_auth.oidc.pkce import PKCEPair, new_nonce
 from desktop_auth.oidc.refresh import refresh_tokens
 from desktop_auth.oidc.revocation import revoke_token
+from desktop_auth.oidc.roles import RoleMapper
 from desktop_auth.oidc.server_clock import ServerClock
 from desktop_auth.oidc.userinfo import fetch_userinfo
 from desktop_auth.oidc.validation import JWKSCache, TokenValidator
@@ -75,6 +76,8 @@ class ClientConfig:
     allow_password_grant: bool = False
     scope: str = DEFAULT_SCOPE
     roles_claim: str | None = None
+    # The app's own claims-to-roles rule, instead of the standard claims (oidc.roles).
+    role_mapper: RoleMapper | None = field(default=None, compare=False)
     # Seconds for connecting and for each read (timeout), and for a whole answer
     # (total_timeout: a server dripping its answer a byte at a time is given up on).
     timeout: float = DEFAULT_TIMEOUT
@@ -168,12 +171,12 @@ class OIDCClient:
         if not username or not password:
             raise CredentialsError("Enter your username and password.")
         # Nothing over-long or holding control characters leaves this computer.
-        for field, problem in (
+        for name, problem in (
             ("username", username_problem(username)),
             ("password", password_problem(password)),
         ):
             if problem is not None:
-                raise CredentialsError(describe_problem(field, problem))
+                raise CredentialsError(describe_problem(name, problem))
         method = self.sign_in_method()
         discovery = self.discover()
         config = self.config
@@ -376,6 +379,7 @@ class OIDCClient:
             access_token=access_claims,
             client_id=self.config.client_id,
             roles_claim=self.config.roles_claim,
+            role_mapper=self.config.role_mapper,
             typed_username=typed_username,
         )
         if subject is not None and identity.subject != subject:

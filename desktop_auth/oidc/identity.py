@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_auth.errors import ProtocolError
-from desktop_auth.oidc.roles import merge_roles
+from desktop_auth.oidc.roles import RoleMapper, merge_roles
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def build_identity(
     access_token: Claims | None,
     client_id: str,
     roles_claim: str | None = None,
+    role_mapper: RoleMapper | None = None,
     typed_username: str | None = None,
 ) -> Identity:
     """The user the claims describe; ProtocolError when they disagree or name nobody.
@@ -75,5 +76,5 @@ def build_identity(
         username=username,
         display_name=name,
         email=_first_string(sources, "email"),
-        roles=merge_roles(sources, client_id, roles_claim),
+        roles=merge_roles(sources, client_id, roles_claim, role_mapper),
     )

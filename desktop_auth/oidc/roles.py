@@ -3,14 +3,12 @@
 ``roles`` (the bundled server, Azure AD), ``realm_access.roles`` and
 ``resource_access.<client_id>.roles`` (Keycloak), ``groups`` (Okta, Django OAuth Toolkit,
 Keycloak's group mapper), or one claim path the deployment configures; or, for anything
-else, the app's own ``RoleMapper`` (``roles_mapped_by``).
+else, the app's own ``RoleMapper`` (``ClientConfig.role_mapper``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 
@@ -25,23 +23,6 @@ class RoleMapper(Protocol):
     """
 
     def __call__(self, claims: Mapping[str, Any], /) -> Iterable[str]: ...
-
-
-# The mapper in force for merge_roles in this context (thread). Set only by roles_mapped_by,
-# around one protocol call: ClientConfig carries no mapper, so RoleMappingClient brings it
-# here without changing how the client and identity modules call merge_roles.
-_role_mapper: ContextVar[RoleMapper | None] = ContextVar("desktop_auth_role_mapper", default=None)
-
-
-@contextmanager
-def roles_mapped_by(mapper: RoleMapper | None) -> Iterator[None]:
-    """Within this block, and in this thread only, roles come from ``mapper`` (None: the
-    standard claims)."""
-    token = _role_mapper.set(mapper)
-    try:
-        yield
-    finally:
-        _role_mapper.reset(token)
 
 
 def claim_at(claims: Any, path: str) -> Any:
@@ -100,11 +81,13 @@ def roles_from_claims(
 
 
 def merge_roles(
-    claim_sets: Iterable[Mapping[str, Any]], client_id: str, roles_claim: str | None = None
+    claim_sets: Iterable[Mapping[str, Any]],
+    client_id: str,
+    roles_claim: str | None = None,
+    mapper: RoleMapper | None = None,
 ) -> frozenset[str]:
     """The union of the roles in several sets of claims (ID token, access token, userinfo),
-    or what the ``RoleMapper`` in force (``roles_mapped_by``) makes of them merged."""
-    mapper = _role_mapper.get()
+    or, given a ``mapper``, what it makes of them merged."""
     if mapper is not None:
         return mapped_roles(mapper, claim_sets)
     merged: set[str] = set()

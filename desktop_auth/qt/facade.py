@@ -252,7 +252,6 @@ class DesktopAuth(QObject):
 
     def _make_client(self) -> OIDCClient:
         from desktop_auth.oidc import DEFAULT_CLIENT_ID, ClientConfig, OIDCClient
-        from desktop_auth.oidc.role_mapping import RoleMappingClient
 
         if self._policy is None:
             self._policy = policy_from(None)
@@ -262,12 +261,10 @@ class DesktopAuth(QObject):
             ca_bundle=self._ca_bundle,
             allow_password_grant=self._allow_password_grant,
             roles_claim=self._roles_claim,
+            role_mapper=self._role_mapper,
         )
         # OIDCClient only calls the policy's permissions_for, which any PermissionSource has.
-        policy = self._policy
-        if self._role_mapper is not None:
-            return RoleMappingClient(config, policy, self._role_mapper)
-        return OIDCClient(config, policy)
+        return OIDCClient(config, self._policy)
 
     # The activity log
 
