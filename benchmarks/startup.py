@@ -26,6 +26,31 @@ from benchmarks.report import Figure, Sample
 ROUNDS = 15
 NOTES: list[str] = []
 
+# What bounds the two start-up figures (issue 9 asks for 1.3x of the empty window in both).
+BOUND = """
+**Why start-up is not within 1.3x.** The baseline shows an empty window: it imports three
+PyQt5 modules and draws no text. The app shows the real login window, and everything that is
+not needed to show it now waits until it has been painted and has the focus
+(`desktop_auth/qt/first_paint.py`): the workspace and log viewer, the activity log (SQLite),
+the keyring check, the single-instance socket (QtNetwork, and OpenSSL for its name's hash),
+the diagnostic log file (`logging.handlers`), the embedded server (Flask, SQLAlchemy, Authlib),
+and the permission policy (tomllib). That took the ratio from 4.4x and 1.87x to what the table
+shows. What is left, by the breakdown below:
+
+- importing the modules the window needs: the standard library's `logging`, `argparse`,
+  `dataclasses` (with `inspect`), `json` and `datetime`, which the bare script never loads, and
+  our login window, controller, settings, session, style and translation modules: some 35 ms
+  and 5 MiB, Python's own cost of importing that much code;
+- fonts: any window with text loads them (about 4 ms and 4 MiB; the bare window has none,
+  see the line above), plus the app icon's image readers (about 4 ms and 2 MiB), which the
+  window's logo needs in its first paint;
+- the style sheet (about 5 ms and 1.5 MiB) and building the window itself (about 6 ms).
+
+Within 1.3x would leave some 17 ms and 11 MiB for all of it, less than the standard library
+modules alone take to import; getting there would mean writing the window without
+`dataclasses`, `logging` and `argparse`, or in C++.
+""".strip().splitlines()
+
 _CHILD_COMMON = """
 import os, sys, time
 from PyQt5.QtCore import QTimer
@@ -202,6 +227,7 @@ def run() -> list[Figure]:
         f"{median(text_rss) / median(bare_rss):.2f}x the empty window.",
     )
     NOTES.insert(1, "")
+    NOTES.extend(["", *BOUND])
     return [
         Figure(
             name="cold start to a focused login window",
