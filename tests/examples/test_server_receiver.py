@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.server.conftest import (
     LiveServer,
     ServerClient,
     ServerProcess,
+    WebhookSink,
     free_port,
     server_command,
     wait_for,
@@ -28,41 +28,28 @@ from tests.server.conftest import (
 SCRIPT = Path(server_receiver.__file__)
 
 
-class OtherSystem:
-    """The system being notified: an HTTP endpoint on 127.0.0.1 that records each notice.
+class OtherSystem(WebhookSink):
+    """The system being notified: an HTTP endpoint on 127.0.0.1 that records each notice
+    (``received``), answering ``fail_first`` of them 503 first, as a system that is down would.
 
-    ``hold()`` keeps it from answering until ``release()``, as a slow system would; ``refuse``
-    answers that many notices with 503 first, as a system that is down would.
+    ``hold()`` keeps it from answering until ``release()``, as a slow system would.
     """
 
     def __init__(self) -> None:
-        self.notices: list[tuple[dict[str, str], bytes]] = []
+        super().__init__()
+        self.url += "?key=chat-hook-key"
         self.arrived = threading.Event()
         self.answer = threading.Event()
         self.answer.set()
-        self.refuse = 0
         system = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Holding(self.httpd.RequestHandlerClass):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
                 system.arrived.set()
                 system.answer.wait(30)
-                if system.refuse > 0:
-                    system.refuse -= 1
-                    self.send_response(503)
-                else:
-                    system.notices.append((dict(self.headers), body))
-                    self.send_response(204)
-                self.end_headers()
+                super().do_POST()
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/logins?key=chat-hook-key"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.httpd.RequestHandlerClass = Holding
 
     def hold(self) -> None:
         self.answer.clear()
@@ -71,12 +58,11 @@ class OtherSystem:
         self.answer.set()
 
     def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.notices]
+        return [json.loads(body) for _, body in self.received]
 
     def close(self) -> None:
         self.release()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().close()
 
 
 @pytest.fixture
@@ -105,8 +91,8 @@ def test_the_other_system_is_told_who_signed_in_and_never_the_password_or_tokens
 ) -> None:
     tokens = notifying_server.sign_in(*ALICE)
 
-    wait_for(lambda: other_system.notices)
-    [(headers, raw)] = other_system.notices
+    wait_for(lambda: other_system.received)
+    [(headers, raw)] = other_system.received
     notice = json.loads(raw)
     assert notice["username"] == ALICE[0]
     assert notice["method"] == "challenge"
@@ -127,22 +113,22 @@ def test_sign_ins_finish_while_the_other_system_is_still_answering(
     # The outbox worker is held in the receiver; were the receiver on the request path, this
     # sign-in would hang until the release below.
     notifying_server.sign_in(*ALICE)
-    assert other_system.notices == []
+    assert other_system.received == []
 
     other_system.release()
-    wait_for(lambda: len(other_system.notices) == 2)
+    wait_for(lambda: len(other_system.received) == 2)
     assert [n["username"] for n in other_system.bodies()] == [ALICE[0], ALICE[0]]
 
 
 def test_a_refused_notice_is_sent_again_and_a_wrong_password_is_not_announced(
     notifying_server: LiveServer, other_system: OtherSystem
 ) -> None:
-    other_system.refuse = 1
+    other_system.fail_first = 1
     assert notifying_server.challenge(ALICE[0], "not the password at all").status_code == 400
     notifying_server.sign_in(*ALICE)
 
     # The first try was answered 503; the worker retries after its backoff (1 s).
-    wait_for(lambda: other_system.notices, timeout=15)
+    wait_for(lambda: other_system.received, timeout=15)
     [notice] = other_system.bodies()
     assert notice["username"] == ALICE[0]
 
@@ -175,7 +161,7 @@ def test_the_script_serves_the_data_dir_and_notifies(
     try:
         url = script.start()
         ServerClient(url).sign_in(*ALICE)
-        wait_for(lambda: other_system.notices, timeout=15)
+        wait_for(lambda: other_system.received, timeout=15)
     finally:
         script.kill()
     [notice] = other_system.bodies()
