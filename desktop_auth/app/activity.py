@@ -130,7 +130,7 @@ class ActivityRecorder:
         if not batch or self.activity_log is None:
             return
         try:
-            self.activity_log.append_all(batch)
+            self.activity_log.commit(batch)
         except ActivityLogError as exc:
             log.error("%d activity log entries not written: %s", len(batch), exc)
             if not self._failing:

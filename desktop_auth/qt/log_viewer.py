@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from PyQt5 import sip
 from PyQt5.QtCore import (
     QT_TRANSLATE_NOOP,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     Qt,
     QTimer,
-    QVariant,
     pyqtSignal,
     pyqtSlot,
 )
+from PyQt5.QtGui import QStandardItem, QStandardItemModel
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,8 +50,8 @@ PAGE_SIZE = 256
 # How long typing in a filter field pauses before the table is reloaded: long enough not to
 # search for every half-typed name, short enough to feel immediate.
 FILTER_DELAY_MS = 150
-# At most one reload per this while events keep arriving: a burst of thousands of entries
-# would otherwise reset the table and re-read its first page after every commit.
+# At most one read of new entries per this while events keep arriving: a burst of thousands
+# would otherwise re-read the newest page after every commit.
 REFRESH_INTERVAL_MS = 250
 
 # Fields and their headings (translated when shown). The events and details are the log's own
@@ -86,10 +86,19 @@ class LogFilter:
 
 @dataclass(frozen=True)
 class _Page:
-    """A page read in the background, tagged with the model generation that asked for it."""
+    """Rows read in the background, tagged with the model generation that asked for them.
+
+    ``rows`` are the table's cells, made in the worker; ``newer``: entries added since the
+    newest one shown (a refresh), else the next older page. A refresh that found more than a
+    page of new entries has ``gap`` set: they replace the rows shown.
+    """
 
     generation: int
-    entries: tuple[Entry, ...] = ()
+    rows: tuple[list[QStandardItem], ...] = ()
+    first_seq: int | None = None
+    last_seq: int | None = None
+    newer: bool = False
+    gap: bool = False
     error: str | None = None
 
 
@@ -100,20 +109,71 @@ class _Count:
     error: str | None = None
 
 
+_CELL_FLAGS = Qt.ItemIsSelectable | Qt.ItemIsEnabled
+_SEQ_ALIGNMENT = int(Qt.AlignRight | Qt.AlignVCenter)
+# Made once: json.dumps with options builds an encoder per call, a good part of a page's time.
+_DETAIL_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def _row_items(entry: Entry) -> list[QStandardItem]:
+    """One row of cells: display text, the seq right-aligned, the detail's tooltip a line per
+    key. QStandardItems are plain C++ values (not QObjects), so the worker may make them."""
+    detail = entry.detail
+    cells = [
+        QStandardItem(str(entry.seq)),
+        QStandardItem(entry.ts),
+        QStandardItem(entry.event),
+        QStandardItem(entry.username or ""),
+        QStandardItem(entry.issuer or ""),
+        QStandardItem(_DETAIL_ENCODER.encode(detail)),
+    ]
+    if isinstance(detail, dict) and detail:
+        cells[5].setToolTip(
+            "\n".join(f"{key}: {_DETAIL_ENCODER.encode(detail[key])}" for key in sorted(detail))
+        )
+    cells[0].setData(_SEQ_ALIGNMENT, Qt.TextAlignmentRole)
+    for cell in cells:
+        cell.setFlags(_CELL_FLAGS)
+    return cells
+
+
 def _read_page(
-    activity_log: ActivityLog, generation: int, where: LogFilter, before_seq: int | None
+    activity_log: ActivityLog,
+    generation: int,
+    where: LogFilter,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
 ) -> _Page:
+    """The next older page (``before_seq``), or the entries newer than ``after_seq``: up to a
+    page of them, or (``gap``) the newest page when more than a page was added."""
+    newer = after_seq is not None
     try:
         entries = activity_log.query(
-            0, PAGE_SIZE, where.event, where.username, where.text, before_seq=before_seq
+            0,
+            PAGE_SIZE + 1 if newer else PAGE_SIZE,
+            where.event,
+            where.username,
+            where.text,
+            before_seq=before_seq,
+            after_seq=after_seq,
         )
     except (sqlite3.Error, ActivityLogError) as exc:
         log.warning("reading the activity log failed: %s", exc)
         return _Page(
             generation,
+            newer=newer,
             error=ActivityLogModel.tr("Cannot read the activity log: {error}").format(error=exc),
         )
-    return _Page(generation, tuple(entries))
+    gap = len(entries) > PAGE_SIZE
+    entries = entries[:PAGE_SIZE]
+    return _Page(
+        generation,
+        tuple(_row_items(entry) for entry in entries),
+        entries[0].seq if entries else None,
+        entries[-1].seq if entries else None,
+        newer=newer,
+        gap=gap,
+    )
 
 
 def _read_count(activity_log: ActivityLog, generation: int, where: LogFilter) -> _Count:
@@ -148,12 +208,17 @@ def _export(activity_log: ActivityLog, path: Path, fmt: str, where: LogFilter) -
     return str(path), written
 
 
-class ActivityLogModel(QAbstractTableModel):
+class ActivityLogModel(QStandardItemModel):
     """Log entries newest first, read ``PAGE_SIZE`` at a time in the thread pool.
 
     ``canFetchMore``/``fetchMore`` page on demand as the view scrolls; each page seeks from
-    the last ``seq`` shown, so the millionth row costs what the first does. Results from a
-    request made before the filter changed are dropped (``generation``).
+    the last ``seq`` shown, so the millionth row costs what the first does. ``refresh`` adds
+    the entries written since, above the rows shown. Results from a request made before the
+    filter changed are dropped (``generation``).
+
+    The cells are QStandardItems made by the worker that read them, so the table is painted
+    from C++ alone: a Python ``data()`` would be called for every role of every visible cell,
+    each call waiting for the GIL while a worker (the recorder in a burst) holds it.
     """
 
     tr = TranslationContext("ActivityLogModel")
@@ -164,12 +229,15 @@ class ActivityLogModel(QAbstractTableModel):
     load_failed = pyqtSignal(str)
 
     def __init__(self, activity_log: ActivityLog, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels([ActivityLogModel.tr(heading) for _, heading in COLUMNS])
         self._log = activity_log
         self._filter = LogFilter()
-        self._entries: list[Entry] = []
+        self._newest_seq: int | None = None  # of the first row shown
+        self._oldest_seq: int | None = None  # of the last row shown
         self._generation = 0
         self._loading = False
+        self._refresh_wanted = False
         self._exhausted = False
         self._failed = False
         self._total: int | None = None
@@ -203,24 +271,38 @@ class ActivityLogModel(QAbstractTableModel):
 
     @pyqtSlot()
     def reload(self) -> None:
-        """Forget what is loaded and read the newest page again (after new events)."""
+        """Forget what is loaded and read the newest page again."""
         self._generation += 1
-        self.beginResetModel()
-        self._entries = []
+        self.removeRows(0, self.rowCount())
+        self._newest_seq = self._oldest_seq = None
         self._exhausted = False
         self._failed = False
-        self._total = None
-        self.endResetModel()
-        self.total_changed.emit(-1)
+        self._refresh_wanted = False
         self._set_loading(False)
         self._request_page()
-        run_in_background(
-            partial(_read_count, self._log, self._generation, self._filter),
-            on_result=self._count_arrived,
-        )
+        self._request_count()
 
-    def entry(self, row: int) -> Entry:
-        return self._entries[row]
+    @pyqtSlot()
+    def refresh(self) -> None:
+        """Show the entries written since the newest one shown (call after new events).
+
+        The rows shown stay until the new ones arrive, and stay below them when there is
+        less than a page of new ones; with more, the newest page replaces them.
+        """
+        if self._newest_seq is None or self._failed:
+            self.reload()
+        elif self._loading:
+            self._refresh_wanted = True  # after the page on its way
+        else:
+            self._generation += 1  # drops the count and any page asked for before
+            self._set_loading(True)
+            run_in_background(
+                partial(
+                    _read_page, self._log, self._generation, self._filter, None, self._newest_seq
+                ),
+                on_result=self._page_arrived,
+            )
+            self._request_count()
 
     # --- paging ----------------------------------------------------------------------------
 
@@ -232,11 +314,18 @@ class ActivityLogModel(QAbstractTableModel):
             self._request_page()
 
     def _request_page(self) -> None:
-        before = self._entries[-1].seq if self._entries else None
         self._set_loading(True)
         run_in_background(
-            partial(_read_page, self._log, self._generation, self._filter, before),
+            partial(_read_page, self._log, self._generation, self._filter, self._oldest_seq),
             on_result=self._page_arrived,
+        )
+
+    def _request_count(self) -> None:
+        self._total = None
+        self.total_changed.emit(-1)
+        run_in_background(
+            partial(_read_count, self._log, self._generation, self._filter),
+            on_result=self._count_arrived,
         )
 
     @pyqtSlot(object)
@@ -246,16 +335,46 @@ class ActivityLogModel(QAbstractTableModel):
         self._set_loading(False)
         if page.error is not None:
             self._failed = True
+            if page.newer:
+                # As a reload would: no rows that may no longer be what the log holds.
+                self.removeRows(0, self.rowCount())
+                self._newest_seq = self._oldest_seq = None
             self.load_failed.emit(page.error)
             return
-        if len(page.entries) < PAGE_SIZE:
-            self._exhausted = True
-        if page.entries:
-            first = len(self._entries)
-            self.beginInsertRows(QModelIndex(), first, first + len(page.entries) - 1)
-            self._entries.extend(page.entries)
-            self.endInsertRows()
-        self.page_loaded.emit(len(page.entries))
+        if page.newer:
+            self._show_newer(page)
+        else:
+            if len(page.rows) < PAGE_SIZE:
+                self._exhausted = True
+            self._insert(self.rowCount(), page.rows)
+            if page.rows:
+                self._oldest_seq = page.last_seq
+                if self._newest_seq is None:
+                    self._newest_seq = page.first_seq
+        self.page_loaded.emit(len(page.rows))
+        if self._refresh_wanted:
+            self._refresh_wanted = False
+            self.refresh()
+
+    def _show_newer(self, page: _Page) -> None:
+        if not page.rows:
+            return
+        if page.gap:
+            # More than a page was written: the rows shown no longer follow on from the new
+            # ones, so the newest page replaces them (in the same event, so one repaint).
+            self.removeRows(0, self.rowCount())
+            self._oldest_seq = page.last_seq
+            self._exhausted = False
+        self._insert(0, page.rows)
+        self._newest_seq = page.first_seq
+
+    def _insert(self, row: int, rows: tuple[list[QStandardItem], ...]) -> None:
+        for offset, cells in enumerate(rows):
+            self.insertRow(row + offset, cells)
+            # The model's C++ side owns the cells now; letting go of their Python wrappers
+            # keeps them out of the garbage collector's passes (which hold the GIL).
+            for cell in cells:
+                sip.transferto(cell, None)
 
     @pyqtSlot(object)
     def _count_arrived(self, count: _Count) -> None:
@@ -268,37 +387,6 @@ class ActivityLogModel(QAbstractTableModel):
         if loading != self._loading:
             self._loading = loading
             self.loading_changed.emit(loading)
-
-    # --- the table ---------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> object:
-        if not index.isValid():
-            return QVariant()
-        entry = self._entries[index.row()]
-        field = COLUMNS[index.column()][0]
-        if role == Qt.DisplayRole:
-            if field == "detail":
-                return json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True)
-            value = getattr(entry, field)
-            return "" if value is None else str(value)
-        if role == Qt.ToolTipRole and field == "detail" and entry.detail:
-            return json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True, indent=2)
-        if role == Qt.TextAlignmentRole and field == "seq":
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        return QVariant()
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole
-    ) -> object:
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return ActivityLogModel.tr(COLUMNS[section][1])
-        return QVariant()
 
 
 class ActivityLogViewer(QWidget):
@@ -449,15 +537,15 @@ class ActivityLogViewer(QWidget):
 
     @pyqtSlot()
     def refresh(self) -> None:
-        """Reload from the newest entry, keeping the filter (call after new events).
+        """Show the entries written since, keeping the filter (call after new events).
 
-        The first call reloads at once; calls during the next ``REFRESH_INTERVAL_MS`` make
-        one more reload when it is over, so a burst of events costs a few reloads, not one each.
+        The first call reads at once; calls during the next ``REFRESH_INTERVAL_MS`` make one
+        more read when it is over, so a burst of events costs a few reads, not one each.
         """
         if self._refresh_timer.isActive():
             self._refresh_pending = True
             return
-        self.model.reload()
+        self.model.refresh()
         self._load_usernames()
         self._refresh_timer.start()
 
