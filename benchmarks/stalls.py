@@ -10,10 +10,15 @@ for as long as the scenario took, in the same round.
 
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from PyQt5.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt5.QtTest import QTest
@@ -71,6 +76,40 @@ class Probe:
         return self.longest
 
 
+class FullCollections:
+    """While entered: the longest full (generation-2) garbage collection, in any thread.
+
+    A collection holds the GIL in the thread that triggered it, so the event loop waits for
+    it wherever it runs; its length grows with the objects the process holds.
+    """
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started: dict[int, float] = {}
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = time.perf_counter()
+        elif thread in self._started:
+            took = time.perf_counter() - self._started.pop(thread)
+            self.longest = max(self.longest, took)
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def pause(seconds: float) -> None:
     deadline = time.perf_counter() + seconds
     wait_until(lambda: time.perf_counter() >= deadline)
@@ -103,10 +142,13 @@ class Scenario:
         self.note = note
         self.gaps: list[float] = []
         self.idle: list[float] = []
+        self.collections: list[float] = []  # each round's longest full collection, or 0
 
     def measure(self, work: Callable[[], Callable[[], bool]]) -> None:
-        gap, elapsed = probed(work)
+        with FullCollections() as collections:
+            gap, elapsed = probed(work)
         self.gaps.append(gap)
+        self.collections.append(collections.longest)
         self.idle.append(idle(elapsed))
 
     def figure(self) -> Figure:
@@ -214,7 +256,7 @@ def burst_scenario(directory: Path) -> Scenario:
         "a burst of 10,000 activity-log events",
         f"permission_denied emitted {EMITS_PER_TURN} per event-loop turn into ActivityRecorder "
         "(connect_in_background on its queue) with the viewer shown and refreshed after each "
-        "commit, as DesktopApp wires them; until all are committed and the viewer has reloaded.",
+        "commit, as DesktopApp wires them; until all are committed and the viewer shows them.",
     )
     for round_ in range(ROUNDS):
         signals = _AppSignals()
@@ -351,4 +393,45 @@ def run() -> list[Figure]:
         f"Event-loop stalls: the single longest gap seen in any round was "
         f"{max(worst.gaps) * 1000:.1f} ms ({worst.name})."
     )
+    NOTES.extend(collection_notes(scenarios))
     return [scenario.figure() for scenario in scenarios]
+
+
+def _objects_and_full_collection() -> tuple[int, float]:
+    """Objects the collector tracks in this process, and the seconds of one full pass."""
+    started = time.perf_counter()
+    gc.collect()
+    return len(gc.get_objects()), time.perf_counter() - started
+
+
+_CLIENT_ALONE = (
+    "import gc, time; import desktop_auth.app.application, desktop_auth.qt.log_viewer; "
+    "t = time.perf_counter(); gc.collect(); t = time.perf_counter() - t; "
+    "print(len(gc.get_objects()), t)"
+)
+
+
+def collection_notes(scenarios: list[Scenario]) -> list[str]:
+    """What the rounds with a full garbage collection say about the upper quartiles."""
+    hit = [
+        f"{s.name}: {sum(1 for c in s.collections if c)} of {len(s.collections)} rounds "
+        f"(longest collection {max(s.collections) * 1000:.0f} ms)"
+        for s in scenarios
+        if any(s.collections)
+    ]
+    if not hit:
+        return []
+    objects, full = _objects_and_full_collection()
+    alone = subprocess.run(
+        [sys.executable, "-c", _CLIENT_ALONE], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [
+        "Upper quartiles: a full (generation-2) garbage collection holds the GIL in whichever "
+        "thread triggers it, so the event loop waits for all of it. Rounds with one: "
+        + "; ".join(hit)
+        + f". This process tracks {objects:,} objects (the sign-in scenarios run the identity "
+        f"server in it), a full collection of which took {full * 1000:.0f} ms; the client's "
+        f"own modules alone are {int(alone[0]):,} objects ({float(alone[1]) * 1000:.0f} ms), "
+        "so in the app such a pause is a fraction of this. `gc.freeze()` once the app has "
+        "started would take its start-up objects out of these passes."
+    ]

@@ -199,6 +199,16 @@ class Entry:
         }
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """Which entries to read: ``None`` matches everything. ``event`` exactly, ``username``
+    in any case, ``text`` a substring (any case) of the username or the detail JSON."""
+
+    event: str | None = None
+    username: str | None = None
+    text: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class NewEntry:
     """An entry checked and timestamped by ``new_entry``, waiting for its ``seq`` and hash,
@@ -717,9 +727,26 @@ class ActivityLog:
         ``offset=0``): it seeks through the index instead of counting past ``offset`` rows.
         ``after_seq`` keeps only entries newer than that one (those added since it was read).
         """
+        where = LogFilter(event, username, text)
+        rows = self.query_rows(where, limit, offset, before_seq=before_seq, after_seq=after_seq)
+        return [_entry(row) for row in rows]
+
+    def query_rows(
+        self,
+        where: LogFilter,
+        limit: int = DEFAULT_PAGE_SIZE,
+        offset: int = 0,
+        *,
+        before_seq: int | None = None,
+        after_seq: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """``query``'s entries as stored: (seq, ts, event, username, issuer, detail JSON,
+        hash) tuples. For a reader that only shows them (the viewer): tuples of plain values
+        are soon dropped from the garbage collector's passes, an ``Entry`` and its detail
+        never are."""
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative")
-        rows_from = _where(event, username, text, text_index=self._text_index)
+        rows_from = _where(where.event, where.username, where.text, text_index=self._text_index)
         if before_seq is not None:
             rows_from.clauses.append(f"{rows_from.key} < ?")
             rows_from.params.append(before_seq)
@@ -731,8 +758,10 @@ class ActivityLog:
             f" ORDER BY {rows_from.key} DESC LIMIT ? OFFSET ?"
         )
         with self._read_lock:
-            rows = self._reader.execute(sql, (*rows_from.params, limit, offset)).fetchall()
-        return [_entry(row) for row in rows]
+            rows: list[tuple[Any, ...]] = self._reader.execute(
+                sql, (*rows_from.params, limit, offset)
+            ).fetchall()
+        return rows
 
     def count(
         self, event: str | None = None, username: str | None = None, text: str | None = None

@@ -10,8 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PyQt5 import sip
 from PyQt5.QtCore import (
     QT_TRANSLATE_NOOP,
     QModelIndex,
@@ -38,7 +38,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from desktop_auth.activity_log import EVENTS, ActivityLog, ActivityLogError, Entry
+from desktop_auth.activity_log import EVENTS, ActivityLog, ActivityLogError, LogFilter
 from desktop_auth.qt.translation import TranslationContext, format_number
 from desktop_auth.qt.workers import run_in_background
 
@@ -64,6 +64,7 @@ COLUMNS = (
     ("issuer", QT_TRANSLATE_NOOP("ActivityLogModel", "Issuer")),
     ("detail", QT_TRANSLATE_NOOP("ActivityLogModel", "Detail")),
 )
+_DETAIL_COLUMN = len(COLUMNS) - 1
 EXPORT_FORMATS = ("csv", "jsonl")
 
 
@@ -75,26 +76,24 @@ def export_filters() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class LogFilter:
-    """What the viewer shows: ``None`` matches everything."""
-
-    event: str | None = None
-    username: str | None = None
-    text: str | None = None
+# One row as the worker prepares it: the cells' texts, and the detail's tooltip. Plain
+# tuples of strings, which the garbage collector soon stops tracking: a page of objects it
+# tracks, alive from the worker to the UI thread, gets promoted to its oldest generation,
+# whose full passes (tens of milliseconds, holding the GIL) then come more often.
+_RowTexts = tuple[tuple[str, ...], str]
 
 
 @dataclass(frozen=True)
 class _Page:
     """Rows read in the background, tagged with the model generation that asked for them.
 
-    ``rows`` are the table's cells, made in the worker; ``newer``: entries added since the
-    newest one shown (a refresh), else the next older page. A refresh that found more than a
-    page of new entries has ``gap`` set: they replace the rows shown.
+    ``newer``: entries added since the newest one shown (a refresh), else the next older
+    page. A refresh that found more than a page of new entries has ``gap`` set: they replace
+    the rows shown.
     """
 
     generation: int
-    rows: tuple[list[QStandardItem], ...] = ()
+    rows: tuple[_RowTexts, ...] = ()
     first_seq: int | None = None
     last_seq: int | None = None
     newer: bool = False
@@ -109,32 +108,26 @@ class _Count:
     error: str | None = None
 
 
-_CELL_FLAGS = Qt.ItemIsSelectable | Qt.ItemIsEnabled
 _SEQ_ALIGNMENT = int(Qt.AlignRight | Qt.AlignVCenter)
 # Made once: json.dumps with options builds an encoder per call, a good part of a page's time.
 _DETAIL_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
-def _row_items(entry: Entry) -> list[QStandardItem]:
-    """One row of cells: display text, the seq right-aligned, the detail's tooltip a line per
-    key. QStandardItems are plain C++ values (not QObjects), so the worker may make them."""
-    detail = entry.detail
-    cells = [
-        QStandardItem(str(entry.seq)),
-        QStandardItem(entry.ts),
-        QStandardItem(entry.event),
-        QStandardItem(entry.username or ""),
-        QStandardItem(entry.issuer or ""),
-        QStandardItem(_DETAIL_ENCODER.encode(detail)),
-    ]
-    if isinstance(detail, dict) and detail:
-        cells[5].setToolTip(
-            "\n".join(f"{key}: {_DETAIL_ENCODER.encode(detail[key])}" for key in sorted(detail))
+def _row_texts(row: tuple[Any, ...]) -> _RowTexts:
+    """A stored row's cells (the detail as JSON, keys sorted) and its detail's tooltip, a
+    line per key. A detail that is not a JSON object (a damaged row) is shown as stored."""
+    seq, ts, event, username, issuer, detail_json, _hash = row
+    try:
+        detail = json.loads(detail_json)
+    except (TypeError, ValueError):
+        detail = None
+    tooltip = ""
+    if isinstance(detail, dict):
+        detail_json = _DETAIL_ENCODER.encode(detail)
+        tooltip = "\n".join(
+            f"{key}: {_DETAIL_ENCODER.encode(detail[key])}" for key in sorted(detail)
         )
-    cells[0].setData(_SEQ_ALIGNMENT, Qt.TextAlignmentRole)
-    for cell in cells:
-        cell.setFlags(_CELL_FLAGS)
-    return cells
+    return (str(seq), ts, event, username or "", issuer or "", str(detail_json)), tooltip
 
 
 def _read_page(
@@ -148,14 +141,8 @@ def _read_page(
     page of them, or (``gap``) the newest page when more than a page was added."""
     newer = after_seq is not None
     try:
-        entries = activity_log.query(
-            0,
-            PAGE_SIZE + 1 if newer else PAGE_SIZE,
-            where.event,
-            where.username,
-            where.text,
-            before_seq=before_seq,
-            after_seq=after_seq,
+        rows = activity_log.query_rows(
+            where, PAGE_SIZE + 1 if newer else PAGE_SIZE, before_seq=before_seq, after_seq=after_seq
         )
     except (sqlite3.Error, ActivityLogError) as exc:
         log.warning("reading the activity log failed: %s", exc)
@@ -164,13 +151,13 @@ def _read_page(
             newer=newer,
             error=ActivityLogModel.tr("Cannot read the activity log: {error}").format(error=exc),
         )
-    gap = len(entries) > PAGE_SIZE
-    entries = entries[:PAGE_SIZE]
+    gap = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
     return _Page(
         generation,
-        tuple(_row_items(entry) for entry in entries),
-        entries[0].seq if entries else None,
-        entries[-1].seq if entries else None,
+        tuple(_row_texts(row) for row in rows),
+        rows[0][0] if rows else None,
+        rows[-1][0] if rows else None,
         newer=newer,
         gap=gap,
     )
@@ -216,9 +203,9 @@ class ActivityLogModel(QStandardItemModel):
     the entries written since, above the rows shown. Results from a request made before the
     filter changed are dropped (``generation``).
 
-    The cells are QStandardItems made by the worker that read them, so the table is painted
-    from C++ alone: a Python ``data()`` would be called for every role of every visible cell,
-    each call waiting for the GIL while a worker (the recorder in a burst) holds it.
+    The cells live in the C++ model, so the table is painted without calling Python: a
+    Python ``data()`` is called for every role of every visible cell, and each call waits
+    for the GIL while a worker (the recorder in a burst) holds it.
     """
 
     tr = TranslationContext("ActivityLogModel")
@@ -231,6 +218,10 @@ class ActivityLogModel(QStandardItemModel):
     def __init__(self, activity_log: ActivityLog, parent: QObject | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels([ActivityLogModel.tr(heading) for _, heading in COLUMNS])
+        # The cells setData makes are copies of this: shown and selectable, not editable.
+        prototype = QStandardItem()
+        prototype.setFlags(Qt.ItemIsSelectable | Qt.ItemIsEnabled)
+        self.setItemPrototype(prototype)
         self._log = activity_log
         self._filter = LogFilter()
         self._newest_seq: int | None = None  # of the first row shown
@@ -368,13 +359,19 @@ class ActivityLogModel(QStandardItemModel):
         self._insert(0, page.rows)
         self._newest_seq = page.first_seq
 
-    def _insert(self, row: int, rows: tuple[list[QStandardItem], ...]) -> None:
-        for offset, cells in enumerate(rows):
-            self.insertRow(row + offset, cells)
-            # The model's C++ side owns the cells now; letting go of their Python wrappers
-            # keeps them out of the garbage collector's passes (which hold the GIL).
-            for cell in cells:
-                sip.transferto(cell, None)
+    def _insert(self, first: int, rows: tuple[_RowTexts, ...]) -> None:
+        if not rows:
+            return
+        # One insertion for the page, then texts only: the model makes each cell in C++
+        # (no Python object per cell outlives this).
+        self.insertRows(first, len(rows))
+        index, set_data = self.index, self.setData
+        for row, (texts, tooltip) in enumerate(rows, first):
+            for column, text in enumerate(texts):
+                set_data(index(row, column), text)
+            set_data(index(row, 0), _SEQ_ALIGNMENT, Qt.TextAlignmentRole)
+            if tooltip:
+                set_data(index(row, _DETAIL_COLUMN), tooltip, Qt.ToolTipRole)
 
     @pyqtSlot(object)
     def _count_arrived(self, count: _Count) -> None:

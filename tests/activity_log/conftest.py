@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,3 +102,19 @@ def shown(viewer: ActivityLogViewer, column: int = 0) -> list[str]:
     """The text of one column, top to bottom, as the table shows it."""
     model = viewer.table.model()
     return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+@pytest.fixture
+def show_viewer(qtbot) -> Callable[[ActivityLog], ActivityLogViewer]:
+    """``show_viewer(log)``: the viewer on ``log``, shown, once its first page is in."""
+    from desktop_auth.qt.log_viewer import ActivityLogViewer
+
+    def show(activity_log: ActivityLog) -> ActivityLogViewer:
+        viewer = ActivityLogViewer(activity_log)
+        qtbot.addWidget(viewer)
+        viewer.resize(1000, 500)
+        viewer.show()
+        qtbot.waitUntil(lambda: settled(viewer))
+        return viewer
+
+    return show

@@ -12,19 +12,13 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QFileDialog, QLabel
 
 from desktop_auth.activity_log import EXPORT_FIELDS
-from desktop_auth.qt.log_viewer import ActivityLogViewer
 
 from .conftest import ISSUER, settled, shown
 
 
 @pytest.fixture
-def viewer(qtbot, sample_log):
-    viewer = ActivityLogViewer(sample_log)
-    qtbot.addWidget(viewer)
-    viewer.resize(1000, 500)
-    viewer.show()
-    qtbot.waitUntil(lambda: settled(viewer))
-    return viewer
+def viewer(show_viewer, sample_log):
+    return show_viewer(sample_log)
 
 
 def test_the_newest_entries_are_shown_first(viewer):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PyQt5.QtCore import Qt
 
-from desktop_auth.activity_log import ActivityLog, new_entry, utc_timestamp
-from desktop_auth.qt.log_viewer import PAGE_SIZE, ActivityLogViewer
+from desktop_auth.activity_log import ActivityLog, LogFilter, new_entry, utc_timestamp
+from desktop_auth.qt.log_viewer import PAGE_SIZE
 
 from .conftest import ISSUER, USERS, settled, shown
 
@@ -22,19 +21,6 @@ def append_locked(activity_log: ActivityLog, first: int, last: int) -> None:
             for n in range(first, last + 1)
         ]
     )
-
-
-@pytest.fixture
-def show_viewer(qtbot):
-    def show(activity_log: ActivityLog) -> ActivityLogViewer:
-        viewer = ActivityLogViewer(activity_log)
-        qtbot.addWidget(viewer)
-        viewer.resize(1000, 500)
-        viewer.show()
-        qtbot.waitUntil(lambda: settled(viewer))
-        return viewer
-
-    return show
 
 
 def test_new_entries_appear_above_the_rows_shown_and_the_table_never_empties(
@@ -145,6 +131,18 @@ def test_query_after_a_seq_gives_only_the_newer_entries_newest_first(activity_lo
     assert [e.seq for e in activity_log.query(username="bob", after_seq=4)] == [9, 5]
     assert [e.seq for e in activity_log.query(text='"n":1', after_seq=9)] == [12, 11, 10]
     assert activity_log.query(after_seq=12) == []
+
+
+def test_query_rows_gives_the_entries_as_stored(activity_log):
+    append_locked(activity_log, 1, 6)
+
+    rows = activity_log.query_rows(LogFilter(username="BOB"), 10)
+
+    assert [(seq, event, user, detail) for seq, _, event, user, _, detail, _ in rows] == [
+        (5, "locked", "bob", '{"n":5}'),
+        (1, "locked", "bob", '{"n":1}'),
+    ]
+    assert [row[6] for row in rows] == [entry.hash for entry in activity_log.query(username="bob")]
 
 
 def test_timestamps_keep_their_format():
