@@ -372,8 +372,7 @@ class AuthorizationServer(FlaskAuthorizationServer):
 
 
 def query_client(client_id: str) -> Client | None:
-    client: Client | None = _session().scalar(select(Client).where(Client.client_id == client_id))
-    return client
+    return server_state().clients.get(_session(), client_id)
 
 
 def create_authorization_server(app: Flask) -> AuthorizationServer:

@@ -39,6 +39,9 @@ class ServerConfig:
     ip_window: int = 15 * 60
     # Outbox delivery of login side effects.
     outbox_poll_interval: float = 0.5
+    # After a commit wakes the worker, it waits this long before claiming, so that events
+    # recorded close together (a busy server) are claimed and recorded in one round each.
+    outbox_batch_delay: float = 0.05
     # How long a claimed event stays claimed; renewed before each receiver, so a process that
     # dies holds its events for at most this long.
     outbox_lease: float = 10.0

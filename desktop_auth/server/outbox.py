@@ -143,7 +143,10 @@ class OutboxWorker:
                 self.deliver_due()
             except Exception:
                 log.exception("outbox delivery round failed; retrying")
-            self._wake.wait(self.config.outbox_poll_interval)
+            if self._wake.wait(self.config.outbox_poll_interval):
+                # Woken by a commit: give the events committed right after it the same round
+                # (one claim per round instead of one per event; side effects are late anyway).
+                self._stop.wait(self.config.outbox_batch_delay)
             self._wake.clear()
 
     def deliver_due(self) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from desktop_auth.server.clients import ClientCache
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.keys import SigningKeys
@@ -27,6 +28,7 @@ class ServerState:
     passwords: PasswordHashing
     throttle: Throttle
     outbox: OutboxWorker
+    clients: ClientCache = field(default_factory=ClientCache)
     # Authlib's AuthorizationServer, set by the app factory once the state exists.
     oauth: Any = None
     worker_pid: int = field(default=0)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,29 +47,37 @@ class Throttle:
         """Count this attempt and return its reservation, or the seconds to wait instead."""
         dialect = session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert(AccountThrottle)
-            .values(account_key=account_key, consecutive_failures=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["account_key"])
+        # One statement makes the account's row if it is new, locks it and reads it: the row
+        # lock (SQLite: the write lock of BEGIN IMMEDIATE) orders attempts on the account.
+        upsert = insert(AccountThrottle).values(
+            account_key=account_key, consecutive_failures=0, updated_at=now
         )
-        # The account's row lock (SQLite: the write lock of BEGIN IMMEDIATE) orders attempts.
-        state = session.scalars(
-            select(AccountThrottle)
-            .where(AccountThrottle.account_key == account_key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        failures, locked_until = session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["account_key"],
+                set_={"consecutive_failures": AccountThrottle.consecutive_failures},
+            ).returning(AccountThrottle.consecutive_failures, AccountThrottle.locked_until)
         ).one()
-        wait = self._wait(session, state, ip, now)
+        wait = self._wait(session, account_key, locked_until, ip, now)
         if wait is not None:
             return wait
-        state.consecutive_failures += 1
-        state.updated_at = now
-        beyond = state.consecutive_failures - self.config.account_free_failures
+        failures += 1
+        beyond = failures - self.config.account_free_failures
         if beyond >= 0:
             delay = min(self.config.account_base_delay * 2**beyond, self.config.account_max_delay)
-            state.locked_until = now + timedelta(seconds=delay)
-        failure = LoginFailure(account_key=account_key, ip=ip, at=now)
-        session.add(failure)
+            locked_until = now + timedelta(seconds=delay)
+        # Plain statements, not ORM objects to flush: this runs before every password check.
+        session.execute(
+            update(AccountThrottle)
+            .where(AccountThrottle.account_key == account_key)
+            .values(consecutive_failures=failures, updated_at=now, locked_until=locked_until),
+            execution_options={"synchronize_session": False},
+        )
+        failure_id = session.execute(
+            insert(LoginFailure)
+            .values(account_key=account_key, ip=ip, at=now)
+            .returning(LoginFailure.id)
+        ).scalar_one()
         if time.monotonic() >= self._next_cleanup:
             # Keep the tables small: nothing older than the longest window matters. (The
             # windows are counted by time, so how often this runs changes no limit.)
@@ -79,8 +87,7 @@ class Throttle:
             session.execute(
                 delete(AccountThrottle).where(AccountThrottle.updated_at < now - FORGET)
             )
-        session.flush()
-        return Reservation(account_key, failure.id)
+        return Reservation(account_key, int(failure_id))
 
     def succeeded(self, session: Session, reservation: Reservation) -> None:
         """The password was right: uncount the attempt and reset the account's count."""
@@ -89,12 +96,19 @@ class Throttle:
             delete(AccountThrottle).where(AccountThrottle.account_key == reservation.account_key)
         )
 
-    def _wait(self, session: Session, state: AccountThrottle, ip: str, now: datetime) -> int | None:
+    def _wait(
+        self,
+        session: Session,
+        account_key: str,
+        locked_until: datetime | None,
+        ip: str,
+        now: datetime,
+    ) -> int | None:
         account_window = HOUR
         ip_window = timedelta(seconds=self.config.ip_window)
         # Both windows in one statement: this runs before every password check.
         of_account = and_(
-            LoginFailure.account_key == state.account_key, LoginFailure.at > now - account_window
+            LoginFailure.account_key == account_key, LoginFailure.at > now - account_window
         )
         of_ip = and_(LoginFailure.ip == ip, LoginFailure.at > now - ip_window)
         counts = session.execute(
@@ -112,8 +126,8 @@ class Throttle:
             ),
             _window_wait(counts[2], counts[3], self.config.ip_max_failures, ip_window, now),
         ]
-        if state.locked_until is not None and state.locked_until > now:
-            waits.append((state.locked_until - now).total_seconds())
+        if locked_until is not None and locked_until > now:
+            waits.append((locked_until - now).total_seconds())
         longest = max(waits)
         return max(1, math.ceil(longest)) if longest > 0 else None
 
