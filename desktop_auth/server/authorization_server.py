@@ -15,7 +15,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
 from flask import Flask, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
@@ -143,6 +143,20 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return None if user is None or user.disabled else user
 
 
+# Built once: building a statement costs more than running it.
+_CLAIM_REFRESH_TOKEN = (
+    update(Token)
+    .where(
+        Token.refresh_token_hash == bindparam("token_hash"),
+        Token.rotated_at.is_(None),
+        Token.revoked_at.is_(None),
+        Token.refresh_expires_at > bindparam("now"),
+    )
+    .values(rotated_at=bindparam("now"))
+    .returning(Token)
+)
+
+
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -154,15 +168,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         # Claim the token atomically, in one statement: a second use of a spent token means
         # it leaked.
         claimed: Token | None = session.scalar(
-            update(Token)
-            .where(
-                Token.refresh_token_hash == token_hash,
-                Token.rotated_at.is_(None),
-                Token.revoked_at.is_(None),
-                Token.refresh_expires_at > now,
-            )
-            .values(rotated_at=now)
-            .returning(Token),
+            _CLAIM_REFRESH_TOKEN,
+            {"token_hash": token_hash, "now": now},
             execution_options={"synchronize_session": False},
         )
         if claimed is not None:

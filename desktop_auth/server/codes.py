@@ -6,13 +6,27 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
 from desktop_auth.server.hashing import digest
 from desktop_auth.server.models import AuthorizationCode, Client, User, utcnow
 from desktop_auth.server.tokens import revoke_family
+
+# Built once: building a statement costs more than running it.
+_INSERT_CODE = AuthorizationCode.__table__.insert()
+_CLAIM_CODE = (
+    update(AuthorizationCode)
+    .where(
+        AuthorizationCode.code_hash == bindparam("b_code_hash"),
+        AuthorizationCode.client_id == bindparam("b_client_id"),
+        AuthorizationCode.used_at.is_(None),
+        AuthorizationCode.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(AuthorizationCode)
+)
 
 
 def issue_code(
@@ -32,19 +46,20 @@ def issue_code(
     value = code or secrets.token_urlsafe(32)
     now = utcnow()
     session.execute(
-        insert(AuthorizationCode).values(
-            code_hash=digest(value),
-            client_id=client.client_id,
-            user_id=user.id,
-            redirect_uri=redirect_uri,
-            scope=scope,
-            nonce=nonce,
-            code_challenge=code_challenge,
-            code_challenge_method=code_challenge_method,
-            auth_time=int(now.timestamp()),
-            family_id=str(uuid.uuid4()),
-            expires_at=now + timedelta(seconds=lifetime),
-        )
+        _INSERT_CODE,
+        {
+            "code_hash": digest(value),
+            "client_id": client.client_id,
+            "user_id": user.id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method,
+            "auth_time": int(now.timestamp()),
+            "family_id": str(uuid.uuid4()),
+            "expires_at": now + timedelta(seconds=lifetime),
+        },
     )
     return value
 
@@ -57,15 +72,8 @@ def redeem_code(session: Session, code: str, client_id: str) -> AuthorizationCod
     now = utcnow()
     code_hash = digest(code)
     claimed: AuthorizationCode | None = session.scalar(
-        update(AuthorizationCode)
-        .where(
-            AuthorizationCode.code_hash == code_hash,
-            AuthorizationCode.client_id == client_id,
-            AuthorizationCode.used_at.is_(None),
-            AuthorizationCode.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(AuthorizationCode),
+        _CLAIM_CODE,
+        {"b_code_hash": code_hash, "b_client_id": client_id, "now": now},
         execution_options={"synchronize_session": False},
     )
     if claimed is not None:

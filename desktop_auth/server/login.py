@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
@@ -27,6 +27,10 @@ def storable(text: str) -> str:
 def account_key(username: str) -> str:
     """The form a username is looked up and throttled by."""
     return storable(unicodedata.normalize("NFKC", username).strip().casefold())
+
+
+# Built once: building a statement costs more than running it.
+_USER_BY_KEY = select(User).where(User.username_key == bindparam("key"))
 
 
 class SignInRefused(Exception):
@@ -69,7 +73,7 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
     reservation = state.throttle.reserve(session, key, attempt.ip, now)
     user = None
     if isinstance(reservation, Reservation):
-        user = session.scalar(select(User).where(User.username_key == key))
+        user = session.scalar(_USER_BY_KEY, {"key": key})
     session.commit()
     if not isinstance(reservation, Reservation):
         raise Throttled(reservation)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.models import OutboxDelivery, OutboxEvent, utcnow
@@ -48,13 +48,43 @@ def record(
     key = str(uuid.uuid4())
     when = now or utcnow()
     session.info[RECORDED] = True
-    # A plain INSERT, not an ORM object to flush: every sign-in and grant writes one.
+    # A prepared INSERT, not an ORM object to flush: every sign-in and grant writes one.
     session.execute(
-        insert(OutboxEvent).values(
-            key=key, name=name, payload=payload, created_at=when, next_attempt_at=when
-        )
+        _INSERT_EVENT,
+        {"key": key, "name": name, "payload": payload, "created_at": when, "next_attempt_at": when},
     )
     return key
+
+
+_INSERT_EVENT = OutboxEvent.__table__.insert()
+
+
+# The worker's statements, built once (building one costs more than running it).
+_events = OutboxEvent.__table__
+_deliveries = OutboxDelivery.__table__
+_DUE = (
+    select(_events.c.id, _events.c.key, _events.c.name, _events.c.created_at, _events.c.payload)
+    .where(
+        _events.c.done_at.is_(None),
+        _events.c.next_attempt_at <= bindparam("now"),
+        or_(_events.c.lease_until.is_(None), _events.c.lease_until < bindparam("now")),
+    )
+    .order_by(_events.c.id)
+    .limit(BATCH)
+    # PostgreSQL: another process's claim in flight is skipped, not waited for.
+    # SQLite: the write lock taken at BEGIN makes select-and-lease one step anyway.
+    .with_for_update(skip_locked=True)
+)
+_LEASE = _events.update().where(_events.c.id.in_(bindparam("ids", expanding=True)))
+_PROGRESS = select(
+    _deliveries.c.event_id,
+    _deliveries.c.receiver,
+    _deliveries.c.id,
+    _deliveries.c.attempts,
+    _deliveries.c.next_attempt_at,
+    _deliveries.c.delivered_at.is_not(None) | _deliveries.c.gave_up_at.is_not(None),
+).where(_deliveries.c.event_id.in_(bindparam("ids", expanding=True)))
+_FINISH = _events.update().where(_events.c.id == bindparam("event_id"))
 
 
 def receiver_name(receiver: Callable[..., Any]) -> str:
@@ -165,40 +195,16 @@ class OutboxWorker:
         """Lease a batch of due events and read them with their receivers' progress, at once."""
         now = utcnow()
         with self.db.transaction() as db:
-            events = db.execute(
-                select(OutboxEvent.id, OutboxEvent.key, OutboxEvent.name, OutboxEvent.created_at)
-                .add_columns(OutboxEvent.payload)
-                .where(
-                    OutboxEvent.done_at.is_(None),
-                    OutboxEvent.next_attempt_at <= now,
-                    or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
-                )
-                .order_by(OutboxEvent.id)
-                .limit(BATCH)
-                # PostgreSQL: another process's claim in flight is skipped, not waited for.
-                # SQLite: the write lock taken at BEGIN makes select-and-lease one step anyway.
-                .with_for_update(skip_locked=True)
-            ).all()
+            events = db.execute(_DUE, {"now": now}).all()
             if not events:
                 return []
             ids = [e.id for e in events]
             db.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_(ids))
-                .values(lease_until=now + timedelta(seconds=self.config.outbox_lease))
+                _LEASE,
+                {"ids": ids, "lease_until": now + timedelta(seconds=self.config.outbox_lease)},
             )
             progress: dict[int, dict[str, _Progress]] = {i: {} for i in ids}
-            for row in db.execute(
-                select(
-                    OutboxDelivery.event_id,
-                    OutboxDelivery.receiver,
-                    OutboxDelivery.id,
-                    OutboxDelivery.attempts,
-                    OutboxDelivery.next_attempt_at,
-                    OutboxDelivery.delivered_at.is_not(None)
-                    | OutboxDelivery.gave_up_at.is_not(None),
-                ).where(OutboxDelivery.event_id.in_(ids))
-            ):
+            for row in db.execute(_PROGRESS, {"ids": ids}):
                 progress[row[0]][row[1]] = _Progress(row[2], row[3], row[4], bool(row[5]))
         self._leased_at = time.monotonic()
         return [
@@ -241,7 +247,7 @@ class OutboxWorker:
                 values["next_attempt_at"] = min(next_due)
             else:
                 values["done_at"] = utcnow()
-            db.execute(update(OutboxEvent).where(OutboxEvent.id == claimed.id).values(**values))
+            db.execute(_FINISH, {"event_id": claimed.id, **values})
 
     def _keep_leases(self, leased: list[int]) -> None:
         if time.monotonic() - self._leased_at < self.config.outbox_lease / 3:

@@ -8,7 +8,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from desktop_auth.securefiles import create_private_file_once
@@ -21,17 +21,24 @@ from desktop_auth.server.webhooks import WebhookDeliveryError, post_event
 log = logging.getLogger(__name__)
 
 
+# Built once: every event runs them, and building a statement costs more than running it.
+_users = User.__table__
+_LAST_LOGIN = (
+    _users.update()
+    .where(
+        _users.c.id == bindparam("user_id"),
+        or_(_users.c.last_login_at.is_(None), _users.c.last_login_at < bindparam("at")),
+    )
+    .values(last_login_at=bindparam("at"))
+)
+_AUDIT = AuditEntry.__table__.insert()
+_HOOKS = select(Webhook.id, Webhook.url, Webhook.secret)
+
+
 def update_last_login(sender: Flask, event: AuthEvent, **_: Any) -> None:
     user_id = event.payload["user_id"]
     with server_state(sender).db.transaction() as db:
-        db.execute(
-            update(User)
-            .where(
-                User.id == user_id,
-                or_(User.last_login_at.is_(None), User.last_login_at < event.occurred_at),
-            )
-            .values(last_login_at=event.occurred_at)
-        )
+        db.execute(_LAST_LOGIN, {"user_id": user_id, "at": event.occurred_at})
 
 
 def append_audit(sender: Flask, event: AuthEvent, **_: Any) -> None:
@@ -47,7 +54,7 @@ def append_audit(sender: Flask, event: AuthEvent, **_: Any) -> None:
     }
     try:
         with server_state(sender).db.transaction() as db:
-            db.execute(insert(AuditEntry).values(entry))
+            db.execute(_AUDIT, entry)
     except IntegrityError:
         # Already audited by an earlier delivery of the same event.
         log.debug("audit entry %s already present", event.key)
@@ -79,7 +86,7 @@ def send_welcome_mail(sender: Flask, event: AuthEvent, **_: Any) -> None:
 def post_webhooks(sender: Flask, event: AuthEvent, **_: Any) -> None:
     state = server_state(sender)
     with state.db.transaction() as db:
-        hooks = db.execute(select(Webhook.id, Webhook.url, Webhook.secret)).all()
+        hooks = db.execute(_HOOKS).all()
         if not hooks:
             return
         sent = set(

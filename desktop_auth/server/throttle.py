@@ -6,8 +6,9 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,18 +46,11 @@ class Throttle:
         self, session: Session, account_key: str, ip: str, now: datetime
     ) -> Reservation | int:
         """Count this attempt and return its reservation, or the seconds to wait instead."""
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         # One statement makes the account's row if it is new, locks it and reads it: the row
         # lock (SQLite: the write lock of BEGIN IMMEDIATE) orders attempts on the account.
-        upsert = insert(AccountThrottle).values(
-            account_key=account_key, consecutive_failures=0, updated_at=now
-        )
         failures, locked_until = session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["account_key"],
-                set_={"consecutive_failures": AccountThrottle.consecutive_failures},
-            ).returning(AccountThrottle.consecutive_failures, AccountThrottle.locked_until)
+            _upsert(session.get_bind().dialect.name),
+            {"account_key": account_key, "consecutive_failures": 0, "updated_at": now},
         ).one()
         wait = self._wait(session, account_key, locked_until, ip, now)
         if wait is not None:
@@ -66,17 +60,18 @@ class Throttle:
         if beyond >= 0:
             delay = min(self.config.account_base_delay * 2**beyond, self.config.account_max_delay)
             locked_until = now + timedelta(seconds=delay)
-        # Plain statements, not ORM objects to flush: this runs before every password check.
+        # Prepared statements, not ORM objects to flush: this runs before every password check.
         session.execute(
-            update(AccountThrottle)
-            .where(AccountThrottle.account_key == account_key)
-            .values(consecutive_failures=failures, updated_at=now, locked_until=locked_until),
-            execution_options={"synchronize_session": False},
+            _COUNT_FAILURE,
+            {
+                "key": account_key,
+                "consecutive_failures": failures,
+                "updated_at": now,
+                "locked_until": locked_until,
+            },
         )
         failure_id = session.execute(
-            insert(LoginFailure)
-            .values(account_key=account_key, ip=ip, at=now)
-            .returning(LoginFailure.id)
+            _ADD_FAILURE, {"account_key": account_key, "ip": ip, "at": now}
         ).scalar_one()
         if time.monotonic() >= self._next_cleanup:
             # Keep the tables small: nothing older than the longest window matters. (The
@@ -91,10 +86,8 @@ class Throttle:
 
     def succeeded(self, session: Session, reservation: Reservation) -> None:
         """The password was right: uncount the attempt and reset the account's count."""
-        session.execute(delete(LoginFailure).where(LoginFailure.id == reservation.failure_id))
-        session.execute(
-            delete(AccountThrottle).where(AccountThrottle.account_key == reservation.account_key)
-        )
+        session.execute(_UNCOUNT_FAILURE, {"id": reservation.failure_id})
+        session.execute(_RESET_ACCOUNT, {"key": reservation.account_key})
 
     def _wait(
         self,
@@ -106,18 +99,14 @@ class Throttle:
     ) -> int | None:
         account_window = HOUR
         ip_window = timedelta(seconds=self.config.ip_window)
-        # Both windows in one statement: this runs before every password check.
-        of_account = and_(
-            LoginFailure.account_key == account_key, LoginFailure.at > now - account_window
-        )
-        of_ip = and_(LoginFailure.ip == ip, LoginFailure.at > now - ip_window)
         counts = session.execute(
-            select(
-                func.count().filter(of_account),
-                func.min(LoginFailure.at).filter(of_account),
-                func.count().filter(of_ip),
-                func.min(LoginFailure.at).filter(of_ip),
-            ).where(or_(of_account, of_ip))
+            _COUNT_WINDOWS,
+            {
+                "key": account_key,
+                "account_since": now - account_window,
+                "ip": ip,
+                "ip_since": now - ip_window,
+            },
         ).one()
         waits = [
             0.0,
@@ -140,3 +129,36 @@ def _window_wait(
     # The window frees up when the oldest failure in it falls out.
     oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
     return (oldest_at + window - now).total_seconds()
+
+
+# The statements of every sign-in attempt, built once (building one costs more than running it).
+_failures = LoginFailure.__table__
+_throttles = AccountThrottle.__table__
+_of_account = and_(
+    _failures.c.account_key == bindparam("key"), _failures.c.at > bindparam("account_since")
+)
+_of_ip = and_(_failures.c.ip == bindparam("ip"), _failures.c.at > bindparam("ip_since"))
+# Both windows in one statement.
+_COUNT_WINDOWS = select(
+    func.count().filter(_of_account),
+    func.min(_failures.c.at).filter(_of_account),
+    func.count().filter(_of_ip),
+    func.min(_failures.c.at).filter(_of_ip),
+).where(or_(_of_account, _of_ip))
+_COUNT_FAILURE = _throttles.update().where(_throttles.c.account_key == bindparam("key"))
+_ADD_FAILURE = _failures.insert().returning(_failures.c.id)
+_UNCOUNT_FAILURE = _failures.delete().where(_failures.c.id == bindparam("id"))
+_RESET_ACCOUNT = _throttles.delete().where(_throttles.c.account_key == bindparam("key"))
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT of a new account row that, on conflict, locks and returns the existing one."""
+    if dialect not in _UPSERTS:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(_throttles)
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=["account_key"],
+            set_={"consecutive_failures": _throttles.c.consecutive_failures},
+        ).returning(_throttles.c.consecutive_failures, _throttles.c.locked_until)
+    return _UPSERTS[dialect]

@@ -11,7 +11,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.hashing import digest
@@ -36,6 +36,9 @@ def user_claims(user: User, scope: str) -> dict[str, Any]:
         claims["email"] = user.email
         claims["email_verified"] = False
     return claims
+
+
+_INSERT_TOKEN = Token.__table__.insert()
 
 
 class TokenIssuer:
@@ -84,23 +87,25 @@ class TokenIssuer:
     ) -> None:
         issued = utcnow()
         refresh = token.get("refresh_token")
-        # A plain INSERT, not an ORM object to flush: nothing reads the row back in this request.
+        # A prepared INSERT, not an ORM object to flush: nothing reads the row back in this
+        # request.
         session.execute(
-            insert(Token).values(
-                jti=_own_jti(token["access_token"]),
-                refresh_token_hash=digest(refresh) if refresh else None,
-                family_id=family_id,
-                client_id=client.client_id,
-                user_id=user.id,
-                scope=token.get("scope", ""),
-                issued_at=issued,
-                access_expires_at=issued + timedelta(seconds=int(token["expires_in"])),
-                refresh_expires_at=(
+            _INSERT_TOKEN,
+            {
+                "jti": _own_jti(token["access_token"]),
+                "refresh_token_hash": digest(refresh) if refresh else None,
+                "family_id": family_id,
+                "client_id": client.client_id,
+                "user_id": user.id,
+                "scope": token.get("scope", ""),
+                "issued_at": issued,
+                "access_expires_at": issued + timedelta(seconds=int(token["expires_in"])),
+                "refresh_expires_at": (
                     issued + timedelta(seconds=self.state.config.refresh_token_lifetime)
                     if refresh
                     else None
                 ),
-            )
+            },
         )
 
     def decode_access_token(
