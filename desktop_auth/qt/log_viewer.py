@@ -269,9 +269,7 @@ class ActivityLogModel(QStandardItemModel):
         self._exhausted = False
         self._failed = False
         self._refresh_wanted = False
-        self._set_loading(False)
-        self._request_page()
-        self._request_count()
+        self._read(counting=True)
 
     @pyqtSlot()
     def refresh(self) -> None:
@@ -286,14 +284,7 @@ class ActivityLogModel(QStandardItemModel):
             self._refresh_wanted = True  # after the page on its way
         else:
             self._generation += 1  # drops the count and any page asked for before
-            self._set_loading(True)
-            run_in_background(
-                partial(
-                    _read_page, self._log, self._generation, self._filter, None, self._newest_seq
-                ),
-                on_result=self._page_arrived,
-            )
-            self._request_count()
+            self._read(newer=True, counting=True)
 
     # --- paging ----------------------------------------------------------------------------
 
@@ -302,22 +293,30 @@ class ActivityLogModel(QStandardItemModel):
 
     def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
-            self._request_page()
+            self._read()
 
-    def _request_page(self) -> None:
+    def _read(self, *, newer: bool = False, counting: bool = False) -> None:
+        """Ask the pool for the next older page, or (``newer``) the entries since the newest
+        shown, and with ``counting`` for the total too.
+
+        What the status shows changes first: a worker takes the GIL as it starts, and this
+        thread would wait for it to run any Python after that.
+        """
+        if counting:
+            self._total = None
+            self.total_changed.emit(-1)
         self._set_loading(True)
+        before, after = (None, self._newest_seq) if newer else (self._oldest_seq, None)
+        where = self._filter
         run_in_background(
-            partial(_read_page, self._log, self._generation, self._filter, self._oldest_seq),
+            partial(_read_page, self._log, self._generation, where, before, after),
             on_result=self._page_arrived,
         )
-
-    def _request_count(self) -> None:
-        self._total = None
-        self.total_changed.emit(-1)
-        run_in_background(
-            partial(_read_count, self._log, self._generation, self._filter),
-            on_result=self._count_arrived,
-        )
+        if counting:
+            run_in_background(
+                partial(_read_count, self._log, self._generation, where),
+                on_result=self._count_arrived,
+            )
 
     @pyqtSlot(object)
     def _page_arrived(self, page: _Page) -> None:
