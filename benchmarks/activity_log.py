@@ -157,7 +157,7 @@ def recorder_burst(data_dir: Path, count: int) -> float:
     """Events per second through the app's path: a signal connected with
     ``connect_in_background`` to the recorder on its queue, as ``DesktopApp`` wires it,
     timed from the first emit until the last entry is committed."""
-    from desktop_auth.app.activity import ActivityRecorder
+    from desktop_auth.qt.activity import ActivityRecorder
     from desktop_auth.qt.workers import connect_in_background
 
     committed: list[float] = []

@@ -248,7 +248,7 @@ class _AppSignals(QObject):
 
 
 def burst_scenario(directory: Path) -> Scenario:
-    from desktop_auth.app.activity import ActivityRecorder
+    from desktop_auth.qt.activity import ActivityRecorder
     from desktop_auth.qt.log_viewer import ActivityLogViewer
     from desktop_auth.qt.workers import connect_in_background
 

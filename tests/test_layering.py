@@ -92,6 +92,30 @@ def test_no_module_outside_qt_and_app_imports_qt():
     assert violations == [], "Qt imported below desktop_auth.qt:\n" + "\n".join(violations)
 
 
+def _imports_of(source: str, module: str, is_package: bool) -> list[str]:
+    """Every module name an import in ``source`` can load, with its line."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, name) for name in _absolute(node, module, is_package)]
+    return [f"line {line}: {name}" for line, name in found]
+
+
+def test_the_qt_library_layer_does_not_use_the_reference_app():
+    """desktop_auth.qt is the library developers build on; desktop_auth.app, the reference
+    app, is built on it and never the other way round."""
+    violations = []
+    for path in sorted((PACKAGE_DIR / "qt").rglob("*.py")):
+        module = _module_name(path, PACKAGE_DIR)
+        source = path.read_text(encoding="utf-8")
+        for found in _imports_of(source, module, path.name == "__init__.py"):
+            if _is_within(found.split(": ", 1)[1], ("desktop_auth.app",)):
+                violations.append(f"{path.relative_to(PACKAGE_DIR.parent)} {found}")
+    assert violations == [], "desktop_auth.qt imports the app:\n" + "\n".join(violations)
+
+
 @pytest.mark.parametrize(
     ("source", "module", "is_package"),
     [

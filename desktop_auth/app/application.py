@@ -37,11 +37,11 @@ from desktop_auth.settings import (
 )
 
 if TYPE_CHECKING:
-    from desktop_auth.app.activity import ActivityRecorder
     from desktop_auth.app.single_instance import SingleInstance
     from desktop_auth.app.workspace import WorkspaceWindow
     from desktop_auth.oidc import OIDCClient
     from desktop_auth.permissions import PermissionPolicy
+    from desktop_auth.qt.activity import ActivityRecorder
     from desktop_auth.qt.log_viewer import ActivityLogViewer
     from desktop_auth.qt.settings_dialog import SettingsDialog
     from desktop_auth.secrets import TokenStore
@@ -184,7 +184,7 @@ class DesktopApp(QObject):
         return self._recorder
 
     def _open_recorder(self) -> None:
-        from desktop_auth.app.activity import ActivityRecorder
+        from desktop_auth.qt.activity import ActivityRecorder
 
         # on_appended is emitted by the recorder's worker after each entry; delivered queued.
         recorder = self._recorder = ActivityRecorder.open(

@@ -25,9 +25,9 @@ from desktop_auth.session import Session
 
 if TYPE_CHECKING:
     from desktop_auth.activity_log import ActivityLog
-    from desktop_auth.app.activity import ActivityRecorder
     from desktop_auth.oidc import OIDCClient
     from desktop_auth.oidc.roles import RoleMapper
+    from desktop_auth.qt.activity import ActivityRecorder
     from desktop_auth.sinks import EntryForwarder, LogSink
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ class DesktopAuth(QObject):
     def _open_log(self) -> None:
         """In the log worker: open the log (and check it), find the sinks, then tell the UI
         thread that the entries waiting may go."""
-        from desktop_auth.app.activity import ActivityRecorder
+        from desktop_auth.qt.activity import ActivityRecorder
         from desktop_auth.settings import DataDirError, resolve_data_dir
         from desktop_auth.sinks import EntryForwarder, sinks_from_entry_points
 

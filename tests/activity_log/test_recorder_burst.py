@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, QThreadPool, pyqtSignal
 
-from desktop_auth.app.activity import ActivityRecorder
+from desktop_auth.qt.activity import ActivityRecorder
 from desktop_auth.qt.log_viewer import ActivityLogViewer
 from desktop_auth.qt.workers import connect_in_background
 

@@ -4,32 +4,32 @@
 <context>
     <name>ActivityLogModel</name>
     <message>
-        <location filename="../../qt/log_viewer.py" line="55"/>
+        <location filename="../../qt/log_viewer.py" line="59"/>
         <source>Time (UTC)</source>
         <translation>Zeit (UTC)</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="55"/>
+        <location filename="../../qt/log_viewer.py" line="59"/>
         <source>Event</source>
         <translation>Ereignis</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="55"/>
+        <location filename="../../qt/log_viewer.py" line="59"/>
         <source>User</source>
         <translation>Benutzer</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="55"/>
+        <location filename="../../qt/log_viewer.py" line="59"/>
         <source>Issuer</source>
         <translation>Aussteller</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="55"/>
+        <location filename="../../qt/log_viewer.py" line="59"/>
         <source>Detail</source>
         <translation>Details</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="108"/>
+        <location filename="../../qt/log_viewer.py" line="149"/>
         <source>Cannot read the activity log: {error}</source>
         <translation>Das Aktivitätsprotokoll kann nicht gelesen werden: {error}</translation>
     </message>
@@ -37,117 +37,117 @@
 <context>
     <name>ActivityLogViewer</name>
     <message>
-        <location filename="../../qt/log_viewer.py" line="69"/>
+        <location filename="../../qt/log_viewer.py" line="74"/>
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="70"/>
+        <location filename="../../qt/log_viewer.py" line="75"/>
         <source>JSON lines (*.jsonl)</source>
         <translation>JSON Lines (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="327"/>
+        <location filename="../../qt/log_viewer.py" line="420"/>
         <source>All events</source>
         <translation>Alle Ereignisse</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="330"/>
+        <location filename="../../qt/log_viewer.py" line="423"/>
         <source>Event filter</source>
         <translation>Ereignisfilter</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="331"/>
+        <location filename="../../qt/log_viewer.py" line="424"/>
         <source>Shows only the entries of this event.</source>
         <translation>Zeigt nur die Einträge dieses Ereignisses.</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="337"/>
+        <location filename="../../qt/log_viewer.py" line="430"/>
         <source>any user</source>
         <translation>alle Benutzer</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="339"/>
+        <location filename="../../qt/log_viewer.py" line="432"/>
         <source>User filter</source>
         <translation>Benutzerfilter</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="340"/>
+        <location filename="../../qt/log_viewer.py" line="433"/>
         <source>Shows only this user&apos;s entries; known usernames complete as you type.</source>
         <translation>Zeigt nur die Einträge dieses Benutzers; bekannte Benutzernamen werden beim Tippen ergänzt.</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="353"/>
+        <location filename="../../qt/log_viewer.py" line="446"/>
         <source>text in user or detail</source>
         <translation>Benutzer oder Details</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="355"/>
+        <location filename="../../qt/log_viewer.py" line="448"/>
         <source>Text search</source>
         <translation>Textsuche</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="356"/>
+        <location filename="../../qt/log_viewer.py" line="449"/>
         <source>Shows only the entries with this text in the user name or detail.</source>
         <translation>Zeigt nur die Einträge mit diesem Text im Benutzernamen oder in den Details.</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="361"/>
+        <location filename="../../qt/log_viewer.py" line="454"/>
         <source>Clear the user filter</source>
         <translation>Benutzerfilter leeren</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="361"/>
+        <location filename="../../qt/log_viewer.py" line="454"/>
         <source>Clear the text search</source>
         <translation>Textsuche leeren</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="369"/>
+        <location filename="../../qt/log_viewer.py" line="462"/>
         <source>E&amp;xport…</source>
         <translation>E&amp;xportieren…</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="477"/>
+        <location filename="../../qt/log_viewer.py" line="585"/>
         <source>Export activity log</source>
         <translation>Aktivitätsprotokoll exportieren</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="372"/>
+        <location filename="../../qt/log_viewer.py" line="465"/>
         <source>Save the entries shown as CSV or JSON lines</source>
         <translation>Die angezeigten Einträge als CSV oder JSON Lines speichern</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="378"/>
+        <location filename="../../qt/log_viewer.py" line="471"/>
         <source>Even&amp;t:</source>
         <translation>&amp;Ereignis:</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="378"/>
+        <location filename="../../qt/log_viewer.py" line="471"/>
         <source>&amp;User:</source>
         <translation>Ben&amp;utzer:</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="378"/>
+        <location filename="../../qt/log_viewer.py" line="471"/>
         <source>Sear&amp;ch:</source>
         <translation>Su&amp;che:</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="392"/>
+        <location filename="../../qt/log_viewer.py" line="485"/>
         <source>Activity log</source>
         <translation>Aktivitätsprotokoll</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="393"/>
+        <location filename="../../qt/log_viewer.py" line="486"/>
         <source>Newest first; moving down past the last row loads older entries.</source>
         <translation>Neueste zuerst; über die letzte Zeile hinaus nach unten werden ältere Einträge geladen.</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="414"/>
+        <location filename="../../qt/log_viewer.py" line="507"/>
         <source>Activity log status</source>
         <translation>Status des Aktivitätsprotokolls</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/log_viewer.py" line="464"/>
+        <location filename="../../qt/log_viewer.py" line="572"/>
         <source>Showing {shown} entries</source>
         <translation>
             <numerusform>{shown} Eintrag angezeigt</numerusform>
@@ -155,7 +155,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/log_viewer.py" line="466"/>
+        <location filename="../../qt/log_viewer.py" line="574"/>
         <source>Showing {shown} of {total} entries</source>
         <translation>
             <numerusform>{shown} von {total} Eintrag angezeigt</numerusform>
@@ -163,22 +163,22 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="469"/>
+        <location filename="../../qt/log_viewer.py" line="577"/>
         <source>{status} (loading…)</source>
         <translation>{status} (wird geladen…)</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="496"/>
+        <location filename="../../qt/log_viewer.py" line="604"/>
         <source>Exporting to {file}…</source>
         <translation>Export nach {file}…</translation>
     </message>
     <message>
-        <location filename="../../qt/log_viewer.py" line="512"/>
+        <location filename="../../qt/log_viewer.py" line="620"/>
         <source>Export failed: {error}</source>
         <translation>Export fehlgeschlagen: {error}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/log_viewer.py" line="516"/>
+        <location filename="../../qt/log_viewer.py" line="624"/>
         <source>Exported {count} entries to {path}</source>
         <translation>
             <numerusform>{count} Eintrag nach {path} exportiert</numerusform>
@@ -189,27 +189,27 @@
 <context>
     <name>ActivityRecorder</name>
     <message>
-        <location filename="../../app/activity.py" line="75"/>
+        <location filename="../../qt/activity.py" line="96"/>
         <source>The activity log cannot be written: {error}. The app works without it; this session&apos;s sign-ins are not recorded.</source>
         <translation>Das Aktivitätsprotokoll kann nicht geschrieben werden: {error}. Die App funktioniert ohne es; die Anmeldungen dieser Sitzung werden nicht aufgezeichnet.</translation>
     </message>
     <message>
-        <location filename="../../app/activity.py" line="84"/>
+        <location filename="../../qt/activity.py" line="105"/>
         <source>The activity log could not be read and was kept aside; a new one was started. {details}</source>
         <translation>Das Aktivitätsprotokoll konnte nicht gelesen werden und wurde beiseitegelegt; ein neues wurde begonnen. {details}</translation>
     </message>
     <message>
-        <location filename="../../app/activity.py" line="107"/>
+        <location filename="../../qt/activity.py" line="138"/>
         <source>The activity log {path} cannot record events right now: {error}. The app keeps working and every entry recorded before is kept.</source>
         <translation>Das Aktivitätsprotokoll {path} kann gerade keine Ereignisse aufzeichnen: {error}. Die App arbeitet weiter, und alle bisher aufgezeichneten Einträge bleiben erhalten.</translation>
     </message>
     <message>
-        <location filename="../../app/activity.py" line="112"/>
+        <location filename="../../qt/activity.py" line="143"/>
         <source>Free some disk space and the next events are recorded again.</source>
         <translation>Geben Sie Speicherplatz frei, dann werden die nächsten Ereignisse wieder aufgezeichnet.</translation>
     </message>
     <message>
-        <location filename="../../app/activity.py" line="136"/>
+        <location filename="../../qt/activity.py" line="171"/>
         <source>The activity log {path} fails its integrity check: {reason}. It is kept unchanged as evidence and new events are added after it; &apos;desktop-auth-cli log verify&apos; names the first bad entry.</source>
         <translation>Das Aktivitätsprotokoll {path} besteht die Integritätsprüfung nicht: {reason}. Es bleibt als Beweis unverändert erhalten, und neue Ereignisse werden angehängt; „desktop-auth-cli log verify“ nennt den ersten fehlerhaften Eintrag.</translation>
     </message>
@@ -250,7 +250,7 @@
 <context>
     <name>DesktopApp</name>
     <message>
-        <location filename="../../app/application.py" line="55"/>
+        <location filename="../../app/application.py" line="56"/>
         <source>another user signed in</source>
         <translation>ein anderer Benutzer hat sich angemeldet</translation>
     </message>
@@ -265,122 +265,122 @@
         <translation>Identitätsserver: {issuer}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="243"/>
+        <location filename="../../app/application.py" line="318"/>
         <source>Checking the system keyring…</source>
         <translation>Der System-Schlüsselbund wird geprüft…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="282"/>
+        <location filename="../../app/application.py" line="368"/>
         <source>The saved session of {username} could not be read: {reason}</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht gelesen werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="315"/>
+        <location filename="../../app/application.py" line="401"/>
         <source>This computer could not keep you signed in: {reason} You stay signed in until you quit; next time you will sign in again.</source>
         <translation>Dieser Computer kann Sie nicht angemeldet halten: {reason} Sie bleiben angemeldet, bis Sie die App beenden; beim nächsten Start melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="334"/>
+        <location filename="../../app/application.py" line="420"/>
         <source>The saved session of {username} could not be removed from the system keyring: {reason} Remove the entry {entry} there yourself.</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht aus dem System-Schlüsselbund entfernt werden: {reason} Entfernen Sie den Eintrag {entry} dort selbst.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="374"/>
+        <location filename="../../app/application.py" line="465"/>
         <source>System keyring</source>
         <translation>System-Schlüsselbund</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="421"/>
+        <location filename="../../app/application.py" line="512"/>
         <source>Demo server at {url}</source>
         <translation>Demo-Server unter {url}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="426"/>
+        <location filename="../../app/application.py" line="517"/>
         <source>The demo server could not start.</source>
         <translation>Der Demo-Server konnte nicht starten.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="427"/>
+        <location filename="../../app/application.py" line="518"/>
         <source>The demo server could not start ({error}). Restart the app, or use --issuer to sign in to another server.</source>
         <translation>Der Demo-Server konnte nicht starten ({error}). Starten Sie die App neu, oder melden Sie sich mit --issuer bei einem anderen Server an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="491"/>
+        <location filename="../../app/application.py" line="584"/>
         <source>A changed issuer, client id or CA bundle is used from the next start of desktop-auth; the idle lock and notifications change at once.</source>
         <translation>Geänderte Angaben zu Aussteller, Client-ID oder CA-Bundle gelten ab dem nächsten Start von desktop-auth; Sperre bei Inaktivität und Benachrichtigungen ändern sich sofort.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="496"/>
+        <location filename="../../app/application.py" line="589"/>
         <source>This run uses --issuer {issuer} from the command line, which overrides these three settings.</source>
         <translation>Dieser Start verwendet --issuer {issuer} aus der Befehlszeile; das hat Vorrang vor diesen drei Einstellungen.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="548"/>
+        <location filename="../../app/application.py" line="643"/>
         <source>Diagnostics copied</source>
         <translation>Diagnosedaten kopiert</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="548"/>
+        <location filename="../../app/application.py" line="643"/>
         <source>Paste them into your bug report; they hold no passwords or tokens.</source>
         <translation>Fügen Sie sie in Ihren Fehlerbericht ein; sie enthalten keine Passwörter oder Tokens.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="570"/>
+        <location filename="../../app/application.py" line="665"/>
         <source>Signed in</source>
         <translation>Angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="570"/>
+        <location filename="../../app/application.py" line="665"/>
         <source>Welcome, {name}.</source>
         <translation>Willkommen, {name}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="615"/>
+        <location filename="../../app/application.py" line="710"/>
         <source>Sign-in failed</source>
         <translation>Anmeldung fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="622"/>
+        <location filename="../../app/application.py" line="717"/>
         <source>You were signed out: {reason}</source>
         <translation>Sie wurden abgemeldet: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="624"/>
+        <location filename="../../app/application.py" line="719"/>
         <source>Your saved session could not be restored: {reason}</source>
         <translation>Ihre gespeicherte Sitzung konnte nicht wiederhergestellt werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="638"/>
+        <location filename="../../app/application.py" line="734"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="649"/>
+        <location filename="../../app/application.py" line="745"/>
         <source>Session expired</source>
         <translation>Sitzung abgelaufen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="649"/>
+        <location filename="../../app/application.py" line="745"/>
         <source>Enter your password to continue where you were.</source>
         <translation>Geben Sie Ihr Passwort ein, um dort weiterzuarbeiten, wo Sie aufgehört haben.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="677"/>
+        <location filename="../../app/application.py" line="787"/>
         <source>Signed out on this computer only</source>
         <translation>Nur auf diesem Computer abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="681"/>
+        <location filename="../../app/application.py" line="791"/>
         <source>Not allowed</source>
         <translation>Nicht erlaubt</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="681"/>
+        <location filename="../../app/application.py" line="791"/>
         <source>{action} requires the permission {permission}.</source>
         <translation>„{action}“ erfordert die Berechtigung {permission}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="366"/>
+        <location filename="../../app/application.py" line="455"/>
         <source>Activity log</source>
         <translation>Aktivitätsprotokoll</translation>
     </message>
@@ -627,217 +627,217 @@
 <context>
     <name>LoginWindow</name>
     <message>
-        <location filename="../../qt/login_window.py" line="844"/>
+        <location filename="../../qt/login_window.py" line="889"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="239"/>
+        <location filename="../../qt/login_window.py" line="245"/>
         <source>The identity server you sign in to</source>
         <translation>Der Identitätsserver, bei dem Sie sich anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="255"/>
+        <location filename="../../qt/login_window.py" line="261"/>
         <source>Username</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="258"/>
+        <location filename="../../qt/login_window.py" line="264"/>
         <source>&amp;Username</source>
         <translation>&amp;Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="265"/>
+        <location filename="../../qt/login_window.py" line="271"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="266"/>
+        <location filename="../../qt/login_window.py" line="272"/>
         <source>Enter signs in.</source>
         <translation>Die Eingabetaste meldet an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="270"/>
+        <location filename="../../qt/login_window.py" line="276"/>
         <source>&amp;Password</source>
         <translation>&amp;Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="274"/>
+        <location filename="../../qt/login_window.py" line="280"/>
         <source>Caps Lock is on.</source>
         <translation>Die Feststelltaste ist aktiviert.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="276"/>
+        <location filename="../../qt/login_window.py" line="282"/>
         <source>Passwords are case-sensitive.</source>
         <translation>Bei Passwörtern wird zwischen Groß- und Kleinschreibung unterschieden.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="284"/>
+        <location filename="../../qt/login_window.py" line="290"/>
         <source>Sho&amp;w password</source>
         <translation>Passwort an&amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="286"/>
+        <location filename="../../qt/login_window.py" line="292"/>
         <source>Shows the password as you type it.</source>
         <translation>Zeigt das Passwort beim Tippen an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="291"/>
+        <location filename="../../qt/login_window.py" line="297"/>
         <source>Stay si&amp;gned in</source>
         <translation>An&amp;gemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="622"/>
+        <location filename="../../qt/login_window.py" line="659"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="306"/>
+        <location filename="../../qt/login_window.py" line="312"/>
         <source>Signing in</source>
         <translation>Anmeldung läuft</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="307"/>
+        <location filename="../../qt/login_window.py" line="313"/>
         <source>Esc cancels.</source>
         <translation>Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="312"/>
+        <location filename="../../qt/login_window.py" line="318"/>
         <source>&amp;Sign in</source>
         <translation>&amp;Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="315"/>
+        <location filename="../../qt/login_window.py" line="321"/>
         <source>Enter signs in from any field.</source>
         <translation>Die Eingabetaste meldet aus jedem Feld an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="345"/>
+        <location filename="../../qt/login_window.py" line="351"/>
         <source>Sign in as &amp;another user</source>
         <translation>Als an&amp;derer Benutzer anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="348"/>
+        <location filename="../../qt/login_window.py" line="354"/>
         <source>Signs the locked account out, so that another can sign in.</source>
         <translation>Meldet das gesperrte Konto ab, damit sich ein anderes anmelden kann.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="354"/>
+        <location filename="../../qt/login_window.py" line="360"/>
         <source>Se&amp;ttings…</source>
         <translation>Eins&amp;tellungen…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="359"/>
+        <location filename="../../qt/login_window.py" line="365"/>
         <source>Identity server, idle lock and notifications (Ctrl+,)</source>
         <translation>Identitätsserver, Sperre bei Inaktivität und Benachrichtigungen (Strg+,)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="472"/>
+        <location filename="../../qt/login_window.py" line="481"/>
         <source>Remembered accounts</source>
         <translation>Gespeicherte Konten</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="451"/>
+        <location filename="../../qt/login_window.py" line="460"/>
         <source>Enter chooses the highlighted account, Delete forgets it on this computer, Esc closes the list.</source>
         <translation>Die Eingabetaste wählt das markierte Konto, Entf vergisst es auf diesem Computer, Esc schließt die Liste.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="460"/>
+        <location filename="../../qt/login_window.py" line="469"/>
         <source>Remembered accounts (Alt+Down)</source>
         <translation>Gespeicherte Konten (Alt+Pfeil nach unten)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="473"/>
+        <location filename="../../qt/login_window.py" line="482"/>
         <source>Lists the accounts remembered on this computer; Alt+Down in the username field.</source>
         <translation>Listet die auf diesem Computer gespeicherten Konten auf; Alt+Pfeil nach unten im Feld Benutzername.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="540"/>
+        <location filename="../../qt/login_window.py" line="549"/>
         <source>&lt;b&gt;Demo server&lt;/b&gt; — running on this computer with these accounts:</source>
         <translation>&lt;b&gt;Demo-Server&lt;/b&gt; — läuft auf diesem Computer mit diesen Konten:</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="544"/>
+        <location filename="../../qt/login_window.py" line="553"/>
         <source>Demo server accounts</source>
         <translation>Konten des Demo-Servers</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="546"/>
+        <location filename="../../qt/login_window.py" line="555"/>
         <source>{username}, password {password}, roles {roles}</source>
         <translation>{username}, Passwort {password}, Rollen {roles}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="546"/>
+        <location filename="../../qt/login_window.py" line="555"/>
         <source>{username}, password {password}</source>
         <translation>{username}, Passwort {password}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="568"/>
+        <location filename="../../qt/login_window.py" line="605"/>
         <source>Keep you signed in on this computer (system keyring).</source>
         <translation>Hält Sie auf diesem Computer angemeldet (System-Schlüsselbund).</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="587"/>
+        <location filename="../../qt/login_window.py" line="624"/>
         <source>{username} — stays signed in</source>
         <translation>{username} — bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="588"/>
+        <location filename="../../qt/login_window.py" line="625"/>
         <source>{username}, stays signed in</source>
         <translation>{username}, bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="622"/>
+        <location filename="../../qt/login_window.py" line="659"/>
         <source>Sign-in error</source>
         <translation>Anmeldefehler</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="660"/>
+        <location filename="../../qt/login_window.py" line="697"/>
         <source>Enter your username.</source>
         <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="666"/>
+        <location filename="../../qt/login_window.py" line="703"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="736"/>
+        <location filename="../../qt/login_window.py" line="775"/>
         <source>Signing in as {username}…</source>
         <translation>Anmeldung als {username}…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="818"/>
+        <location filename="../../qt/login_window.py" line="863"/>
         <source>desktop-auth — Locked</source>
         <translation>desktop-auth — Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="819"/>
+        <location filename="../../qt/login_window.py" line="864"/>
         <source>Locked</source>
         <translation>Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="826"/>
+        <location filename="../../qt/login_window.py" line="871"/>
         <source>Enter the password of {username} to unlock.</source>
         <translation>Geben Sie das Passwort von {username} ein, um zu entsperren.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="851"/>
+        <location filename="../../qt/login_window.py" line="896"/>
         <source>desktop-auth — Sign in</source>
         <translation>desktop-auth — Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="884"/>
+        <location filename="../../qt/login_window.py" line="929"/>
         <source>Down or Alt+Down lists the accounts remembered on this computer.</source>
         <translation>Pfeil nach unten oder Alt+Pfeil nach unten listet die auf diesem Computer gespeicherten Konten auf.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="935"/>
+        <location filename="../../qt/login_window.py" line="980"/>
         <source>{username} is no longer remembered on this computer.</source>
         <translation>{username} ist auf diesem Computer nicht mehr gespeichert.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/login_window.py" line="967"/>
+        <location filename="../../qt/login_window.py" line="1012"/>
         <source>Too many sign-in attempts. Try again in %n second(s).</source>
         <translation>
             <numerusform>Zu viele Anmeldeversuche. Versuchen Sie es in %n Sekunde erneut.</numerusform>
@@ -845,77 +845,77 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="984"/>
+        <location filename="../../qt/login_window.py" line="1029"/>
         <source>You can try signing in again.</source>
         <translation>Sie können die Anmeldung erneut versuchen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="321"/>
+        <location filename="../../qt/login_window.py" line="327"/>
         <source>Sign in with &amp;browser</source>
         <translation>Im &amp;Webbrowser anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="324"/>
+        <location filename="../../qt/login_window.py" line="330"/>
         <source>Opens the identity server&apos;s own sign-in page in your web browser.</source>
         <translation>Öffnet die Anmeldeseite des Identitätsservers in Ihrem Webbrowser.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="327"/>
+        <location filename="../../qt/login_window.py" line="333"/>
         <source>Use another &amp;device</source>
         <translation>Auf anderem G&amp;erät anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="330"/>
+        <location filename="../../qt/login_window.py" line="336"/>
         <source>Shows a code to enter on your phone or another computer.</source>
         <translation>Zeigt einen Code, den Sie auf Ihrem Telefon oder einem anderen Computer eingeben.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="340"/>
+        <location filename="../../qt/login_window.py" line="346"/>
         <source>Sign-in address</source>
         <translation>Anmeldeadresse</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="732"/>
+        <location filename="../../qt/login_window.py" line="771"/>
         <source>Opening your web browser… Finish signing in there. Esc cancels.</source>
         <translation>Ihr Webbrowser wird geöffnet … Schließen Sie die Anmeldung dort ab. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="734"/>
+        <location filename="../../qt/login_window.py" line="773"/>
         <source>Asking the server for a code… Esc cancels.</source>
         <translation>Der Server wird nach einem Code gefragt … Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="761"/>
+        <location filename="../../qt/login_window.py" line="806"/>
         <source>Finish signing in in your web browser; this window comes back by itself. Esc cancels.</source>
         <translation>Schließen Sie die Anmeldung in Ihrem Webbrowser ab; dieses Fenster kommt von selbst zurück. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="769"/>
+        <location filename="../../qt/login_window.py" line="814"/>
         <source>No web browser could be opened here. Open the address below in a browser yourself, or press Esc and use another device.</source>
         <translation>Hier konnte kein Webbrowser geöffnet werden. Öffnen Sie die Adresse unten selbst in einem Browser, oder drücken Sie Esc und melden Sie sich auf einem anderen Gerät an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="780"/>
+        <location filename="../../qt/login_window.py" line="825"/>
         <source>Waiting for you to approve the sign-in on the other device. Esc cancels.</source>
         <translation>Warten, bis Sie die Anmeldung auf dem anderen Gerät bestätigen. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="675"/>
+        <location filename="../../qt/login_window.py" line="713"/>
         <source>The username is too long: at most {limit} characters.</source>
         <translation>Der Benutzername ist zu lang: höchstens {limit} Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="678"/>
+        <location filename="../../qt/login_window.py" line="716"/>
         <source>The username contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
         <translation>Der Benutzername enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie ihn erneut ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="683"/>
+        <location filename="../../qt/login_window.py" line="722"/>
         <source>The password is too long: at most {limit} characters.</source>
         <translation>Das Passwort ist zu lang: höchstens {limit} Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="686"/>
+        <location filename="../../qt/login_window.py" line="725"/>
         <source>The password contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
         <translation>Das Passwort enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie es erneut ein.</translation>
     </message>
@@ -936,7 +936,7 @@
 <context>
     <name>Notice</name>
     <message>
-        <location filename="../../qt/notifications.py" line="54"/>
+        <location filename="../../qt/notifications.py" line="55"/>
         <source>Notification</source>
         <translation>Benachrichtigung</translation>
     </message>
@@ -944,7 +944,7 @@
 <context>
     <name>PermissionGate</name>
     <message>
-        <location filename="../../qt/permission_gate.py" line="21"/>
+        <location filename="../../qt/permission_gate.py" line="22"/>
         <source>Requires permission: {permission}</source>
         <translation>Erfordert die Berechtigung: {permission}</translation>
     </message>
