@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from desktop_auth.server import outbox
 from desktop_auth.server.hashing import digest
-from desktop_auth.server.models import AuthorizationCode, Client, User, utcnow
+from desktop_auth.server.models import AuthorizationCode, Client, User, table_of, utcnow
 from desktop_auth.server.tokens import revoke_family
 
 # Built once: building a statement costs more than running it.
-_INSERT_CODE = AuthorizationCode.__table__.insert()
+_INSERT_CODE = table_of(AuthorizationCode).insert()
 _CLAIM_CODE = (
     update(AuthorizationCode)
     .where(

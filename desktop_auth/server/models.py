@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -64,6 +65,11 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[str]: JSON(),
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of ``model``, for statements built once and run without the ORM."""
+    return cast(Table, model.__table__)
 
 
 class User(Base):

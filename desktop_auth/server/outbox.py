@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from desktop_auth.server.models import OutboxDelivery, OutboxEvent, utcnow
+from desktop_auth.server.models import OutboxDelivery, OutboxEvent, table_of, utcnow
 from desktop_auth.server.signals import SIGNALS, AuthEvent
 
 if TYPE_CHECKING:
@@ -56,12 +56,12 @@ def record(
     return key
 
 
-_INSERT_EVENT = OutboxEvent.__table__.insert()
+_INSERT_EVENT = table_of(OutboxEvent).insert()
 
 
 # The worker's statements, built once (building one costs more than running it).
-_events = OutboxEvent.__table__
-_deliveries = OutboxDelivery.__table__
+_events = table_of(OutboxEvent)
+_deliveries = table_of(OutboxDelivery)
 _DUE = (
     select(_events.c.id, _events.c.key, _events.c.name, _events.c.created_at, _events.c.payload)
     .where(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desktop_auth.securefiles import create_private_file_once
 from desktop_auth.server import signals
-from desktop_auth.server.models import AuditEntry, User, Webhook, WebhookDelivery
+from desktop_auth.server.models import AuditEntry, User, Webhook, WebhookDelivery, table_of
 from desktop_auth.server.signals import AuthEvent
 from desktop_auth.server.state import server_state
 from desktop_auth.server.webhooks import WebhookDeliveryError, post_event
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 # Built once: every event runs them, and building a statement costs more than running it.
-_users = User.__table__
+_users = table_of(User)
 _LAST_LOGIN = (
     _users.update()
     .where(
@@ -31,7 +31,7 @@ _LAST_LOGIN = (
     )
     .values(last_login_at=bindparam("at"))
 )
-_AUDIT = AuditEntry.__table__.insert()
+_AUDIT = table_of(AuditEntry).insert()
 _HOOKS = select(Webhook.id, Webhook.url, Webhook.secret)
 
 

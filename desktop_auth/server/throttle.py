@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.config import ServerConfig
-from desktop_auth.server.models import AccountThrottle, LoginFailure
+from desktop_auth.server.models import AccountThrottle, LoginFailure, table_of
 
 HOUR = timedelta(hours=1)
 FORGET = timedelta(days=1)
@@ -132,8 +132,8 @@ def _window_wait(
 
 
 # The statements of every sign-in attempt, built once (building one costs more than running it).
-_failures = LoginFailure.__table__
-_throttles = AccountThrottle.__table__
+_failures = table_of(LoginFailure)
+_throttles = table_of(AccountThrottle)
 _of_account = and_(
     _failures.c.account_key == bindparam("key"), _failures.c.at > bindparam("account_since")
 )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from desktop_auth.server.hashing import digest
 from desktop_auth.server.keys import ALGORITHM
-from desktop_auth.server.models import Client, Token, User, utcnow
+from desktop_auth.server.models import Client, Token, User, table_of, utcnow
 from desktop_auth.server.state import ServerState
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
@@ -38,7 +38,7 @@ def user_claims(user: User, scope: str) -> dict[str, Any]:
     return claims
 
 
-_INSERT_TOKEN = Token.__table__.insert()
+_INSERT_TOKEN = table_of(Token).insert()
 
 
 class TokenIssuer:
