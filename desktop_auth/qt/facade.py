@@ -71,7 +71,9 @@ class DesktopAuth(QObject):
       example a ``Notifier`` subclass; default a ``Notifier`` (tray message, else a notice in
       the window in front).
     - ``login_window_class``: a ``LoginWindow`` subclass (its own form fields, look, ...),
-      made as ``login_window_class(controller)``.
+      made as ``login_window_class(controller)`` (with ``app_name=`` when that is given).
+    - ``app_name``: the program's name in the login window and its titles
+      ("<app_name> — Sign in"); default "desktop-auth".
     - ``main_window``: the app's window, shown after sign-in and unlock (the login window
       hides) and hidden, disabled, while signed out or locked. Without it the app shows its
       windows itself from the signals.
@@ -103,6 +105,7 @@ class DesktopAuth(QObject):
         notifier: SupportsNotify | None = None,
         login_window_class: type[LoginWindow] = LoginWindow,
         main_window: QWidget | None = None,
+        app_name: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -134,7 +137,8 @@ class DesktopAuth(QObject):
         self.events = AuthEvents(self)
         self.controller = AuthController(self._make_client, self.events, parent=self)
         self.permission_gate = PermissionGate(self)
-        self.login_window = login_window_class(self.controller)
+        named = {"app_name": app_name} if app_name is not None else {}
+        self.login_window = login_window_class(self.controller, **named)
         self.login_window.offer_settings(False)
         self.login_window.set_issuer(
             DesktopApp.tr("Identity server: {issuer}").format(issuer=issuer)

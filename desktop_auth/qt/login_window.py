@@ -195,9 +195,14 @@ class LoginWindow(QMainWindow):
         controller: AuthController,
         last_username: str | None = None,
         parent: QWidget | None = None,
+        *,
+        app_name: str = APP_TITLE,
     ) -> None:
+        """``app_name``: the program's name, shown beside the logo and in the window titles
+        ("<app_name> — Sign in")."""
         super().__init__(parent)
         self.controller = controller
+        self.app_title = app_name
         self.setObjectName("loginWindow")
         self.setWindowTitle(self._sign_in_title())
         self._busy = False
@@ -236,7 +241,7 @@ class LoginWindow(QMainWindow):
     def _build(self) -> None:
         self.logo = AppLogo(32)
         self.logo.setVisible(not self.windowIcon().isNull())  # the app sets its icon first
-        self.app_name = QLabel(APP_TITLE)
+        self.app_name = QLabel(self.app_title)
         self.app_name.setObjectName("appName")
         self.heading = QLabel(LoginWindow.tr("Sign in"))
         self.heading.setObjectName("heading")
@@ -860,7 +865,7 @@ class LoginWindow(QMainWindow):
     def _on_locked(self) -> None:
         session = self.controller.session
         self._locked_user = session.username if session is not None else None
-        self.setWindowTitle(LoginWindow.tr("desktop-auth — Locked"))
+        self.setWindowTitle(LoginWindow.tr("{app} — Locked").format(app=self.app_title))
         self.heading.setText(LoginWindow.tr("Locked"))
         if self._locked_user:
             self.username.setText(self._locked_user)
@@ -891,9 +896,8 @@ class LoginWindow(QMainWindow):
         self.switch_user_button.hide()
         self.settings_button.setVisible(self._settings_offered)
 
-    @staticmethod
-    def _sign_in_title() -> str:
-        return LoginWindow.tr("desktop-auth — Sign in")
+    def _sign_in_title(self) -> str:
+        return LoginWindow.tr("{app} — Sign in").format(app=self.app_title)
 
     def _set_username_read_only(self, read_only: bool) -> None:
         self.username.setReadOnly(read_only)

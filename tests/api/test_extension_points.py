@@ -286,3 +286,16 @@ def test_alt_mnemonic_of_an_added_field_moves_the_focus_there(
     qtbot.keyClick(auth.login_window, Qt.Key_K, Qt.AltModifier)
 
     assert QApplication.focusWidget() is auth.login_window.workspace
+
+
+def test_the_login_window_carries_the_apps_own_name(qtbot, server: LiveServer, closing) -> None:
+    auth = closing(build(server.url, app_name="Acme Notes"))
+    auth.show_login()
+    qtbot.waitUntil(auth.login_window.isActiveWindow)
+
+    assert auth.login_window.windowTitle() == "Acme Notes — Sign in"
+    assert auth.login_window.app_name.text() == "Acme Notes"
+    with qtbot.waitSignal(auth.events.login_succeeded, timeout=SIGN_IN_MS):
+        sign_in_by_keyboard(qtbot, auth, ALICE)
+    auth.lock()
+    assert auth.login_window.windowTitle() == "Acme Notes — Locked"

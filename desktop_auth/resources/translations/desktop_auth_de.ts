@@ -808,8 +808,8 @@
     </message>
     <message>
         <location filename="../../qt/login_window.py" line="863"/>
-        <source>desktop-auth — Locked</source>
-        <translation>desktop-auth — Gesperrt</translation>
+        <source>{app} — Locked</source>
+        <translation>{app} — Gesperrt</translation>
     </message>
     <message>
         <location filename="../../qt/login_window.py" line="864"/>
@@ -823,8 +823,8 @@
     </message>
     <message>
         <location filename="../../qt/login_window.py" line="896"/>
-        <source>desktop-auth — Sign in</source>
-        <translation>desktop-auth — Anmelden</translation>
+        <source>{app} — Sign in</source>
+        <translation>{app} — Anmelden</translation>
     </message>
     <message>
         <location filename="../../qt/login_window.py" line="929"/>
