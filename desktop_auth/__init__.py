@@ -5,7 +5,7 @@ windows) is ``desktop_auth.qt``. Names load on first use (PEP 562): importing th
 imports nothing else, and never Qt. Every other module is internal and may change.
 """
 
-import importlib as _importlib
+from desktop_auth._lazy import lazy_names as _lazy_names
 
 # Not typing.TYPE_CHECKING: importing typing would be this package's only cost (mypy and
 # PEP 781 treat a TYPE_CHECKING constant alike).
@@ -63,16 +63,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = _lazy_names(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:

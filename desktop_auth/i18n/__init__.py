@@ -7,9 +7,9 @@ needs no XML parser, and English needs no catalogue at all until a plural is sho
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from desktop_auth._lazy import lazy_names
 from desktop_auth.i18n.languages import (
     LANGUAGES,
     SOURCE_LANGUAGE,
@@ -35,12 +35,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _CATALOGUE_EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.catalogue"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, dict.fromkeys(_CATALOGUE_EXPORTS, "catalogue"), __all__)
 
 
 if TYPE_CHECKING:

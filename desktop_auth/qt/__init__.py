@@ -6,7 +6,7 @@ package, as the app does on the path that shows its login window, does not impor
 These names are the public API; the modules that define them are internal.
 """
 
-import importlib as _importlib
+from desktop_auth._lazy import lazy_names as _lazy_names
 
 # Not typing.TYPE_CHECKING, which would import typing (see desktop_auth/__init__.py).
 TYPE_CHECKING = False
@@ -50,16 +50,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = _lazy_names(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:
