@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import threading
 from pathlib import Path
@@ -16,7 +15,7 @@ from PyQt5.QtWidgets import QApplication, QMainWindow
 from desktop_auth.app.embedded import EmbeddedServer
 from desktop_auth.errors import AuthFailure, DesktopAuthError
 from desktop_auth.qt.controller import AuthController
-from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.events import AuthEvents, connect_activity_log
 from desktop_auth.qt.first_paint import when_painted
 from desktop_auth.qt.idle import IdleWatcher
 from desktop_auth.qt.library_messages import translated_message
@@ -277,17 +276,7 @@ class DesktopApp(QObject):
 
         # The activity log is written in its worker, in the order of the events; the first
         # event opens it if start() has not yet (recorder).
-        for signal, entry in (
-            (events.login_started, "login_started"),
-            (events.login_succeeded, "login_succeeded"),
-            (events.login_failed, "login_failed"),
-            (events.logged_out, "logged_out"),
-            (events.session_refreshed, "session_refreshed"),
-            (events.session_expired, "session_expired"),
-            (events.unlocked, "unlocked"),
-            (self.gate.denied, "permission_denied"),
-        ):
-            signal.connect(functools.partial(self._record, entry))
+        connect_activity_log(events, self.gate.denied, self._record)
 
         self.login_window.quit_requested.connect(self.quit)
         self.login_window.settings_requested.connect(self.open_settings)

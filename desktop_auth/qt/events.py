@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from desktop_auth.errors import AuthFailure
@@ -39,3 +43,23 @@ class AuthEvents(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("authEvents")
+
+
+def connect_activity_log(
+    events: AuthEvents, permission_denied: Any, record: Callable[..., object]
+) -> None:
+    """Connect the signals the activity log records to ``record(entry, *arguments)``, where
+    ``entry`` names the ``ActivityRecorder`` method that writes it; ``permission_denied`` is
+    a ``PermissionGate``'s ``denied``. Not ``locked``: its entry needs the reason (user, idle,
+    expired), which only the app knows, so the app records it itself."""
+    for signal, entry in (
+        (events.login_started, "login_started"),
+        (events.login_succeeded, "login_succeeded"),
+        (events.login_failed, "login_failed"),
+        (events.logged_out, "logged_out"),
+        (events.session_refreshed, "session_refreshed"),
+        (events.session_expired, "session_expired"),
+        (events.unlocked, "unlocked"),
+        (permission_denied, "permission_denied"),
+    ):
+        signal.connect(functools.partial(record, entry))

@@ -3,7 +3,6 @@ PyQt5 app, composed in one object."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,7 +14,7 @@ from PyQt5.QtWidgets import QAction, QApplication, QWidget
 from desktop_auth.errors import AuthFailure
 from desktop_auth.permissions import PermissionSource, policy_from
 from desktop_auth.qt.controller import AuthController
-from desktop_auth.qt.events import AuthEvents
+from desktop_auth.qt.events import AuthEvents, connect_activity_log
 from desktop_auth.qt.login_window import LoginWindow
 from desktop_auth.qt.notifications import Notifier, SupportsNotify
 from desktop_auth.qt.permission_gate import PermissionGate
@@ -167,17 +166,7 @@ class DesktopAuth(QObject):
         self.activity_log_problem.connect(self._on_activity_log_problem)
         self._log_opened.connect(self._on_log_opened)
         # The activity log, in the order of the events (locked: _on_locked, for its reason).
-        for signal, entry in (
-            (events.login_started, "login_started"),
-            (events.login_succeeded, "login_succeeded"),
-            (events.login_failed, "login_failed"),
-            (events.logged_out, "logged_out"),
-            (events.session_refreshed, "session_refreshed"),
-            (events.session_expired, "session_expired"),
-            (events.unlocked, "unlocked"),
-            (self.permission_gate.denied, "permission_denied"),
-        ):
-            signal.connect(functools.partial(self._record, entry))
+        connect_activity_log(events, self.permission_gate.denied, self._record)
 
     # The public API
 
