@@ -35,7 +35,7 @@ not needed to show it now waits until it has been painted and has the focus
 the keyring check, the single-instance socket (QtNetwork, and OpenSSL for its name's hash),
 the diagnostic log file (`logging.handlers`), the embedded server (Flask, SQLAlchemy, Authlib),
 and the permission policy (tomllib). That took the ratio from 4.4x and 1.87x to what the table
-shows. What is left, by the breakdown below:
+shows. What is left, by the breakdown above:
 
 - importing the modules the window needs: the standard library's `logging`, `argparse`,
   `dataclasses` (with `inspect`), `json` and `datetime`, which the bare script never loads, and
