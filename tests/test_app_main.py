@@ -119,17 +119,20 @@ def test_the_login_window_is_up_before_the_rest_starts_and_the_log_keeps_it_all(
         app = QApplication(sys.argv[:1])
         later = ("flask", "sqlalchemy", "PyQt5.QtNetwork", "logging.handlers", "sqlite3")
         at_focus = []
+        login = []
 
         def look():
-            window = QApplication.activeWindow()
-            focused = window is not None and QApplication.focusWidget() is window.username
-            if focused and not at_focus:
-                at_focus.append(sorted(name for name in later if name in sys.modules))
-                print("at focus", at_focus[0], flush=True)
-            if at_focus and all(name in sys.modules for name in later):
-                if "Demo server at" in window.issuer_label.text():
+            if not at_focus:
+                window = QApplication.activeWindow()
+                username = getattr(window, "username", None)
+                if username is not None and QApplication.focusWidget() is username:
+                    at_focus.append(sorted(name for name in later if name in sys.modules))
+                    login.append(window)
+                    print("at focus", at_focus[0], flush=True)
+            elif all(name in sys.modules for name in later):
+                if "Demo server at" in login[0].issuer_label.text():
                     print("all started", flush=True)
-                    window.close()
+                    login[0].close()
 
         timer = QTimer()
         timer.timeout.connect(look)
