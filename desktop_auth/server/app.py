@@ -10,7 +10,7 @@ from desktop_auth.server.authorization_server import create_authorization_server
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.headers import add_security_headers
-from desktop_auth.server.keys import load_or_create_keys
+from desktop_auth.server.keys import KeyRing, ensure_keys
 from desktop_auth.server.migrations import upgrade
 from desktop_auth.server.outbox import OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
@@ -27,6 +27,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     db = Database(config.resolved_database_url)
     if migrate:
         upgrade(db.engine, lock_dir=config.data_dir)
+    ensure_keys(db, config)
 
     app = Flask(__name__)
     app.config.update(
@@ -46,7 +47,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     state = ServerState(
         config=config,
         db=db,
-        keys=load_or_create_keys(config.data_dir),
+        keys=KeyRing(db, config.signing_key_reload_interval),
         passwords=PasswordHashing(),
         throttle=Throttle(config),
         outbox=OutboxWorker(app, db, config),

@@ -63,13 +63,13 @@ class _IdTokenMixin:
     """How our ID tokens are signed and what they say."""
 
     def resolve_client_private_key(self, client: Client) -> Any:
-        return server_state().keys.current
+        return server_state().signing_key().key
 
     def get_client_algorithm(self, client: Client) -> str:
         return ALGORITHM
 
     def get_encode_header(self, client: Client) -> dict[str, str]:
-        return {"alg": ALGORITHM, "kid": server_state().keys.kid, "typ": "JWT"}
+        return {"alg": ALGORITHM, "kid": server_state().signing_key().kid, "typ": "JWT"}
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
         config = server_state().config

@@ -102,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_parser("export", help="print the audit trail as JSON lines")
 
+    keys = commands.add_parser("keys", help="the signing keys").add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION"
+    )
+    keys.add_parser("list", help="list the keys and what each does now (no key material)")
+    rotate = keys.add_parser(
+        "rotate", help="add a key: published now, signing after --publish-for seconds"
+    )
+    rotate.add_argument(
+        "--publish-for",
+        type=float,
+        metavar="SECONDS",
+        help="how long the new key is published before it signs (default: the JWKS max-age "
+        "plus signing_key_reload_interval, 360 s)",
+    )
+
     run = commands.add_parser("run", help="serve with waitress")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -332,6 +347,34 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from desktop_auth.server.keys import default_publish_delay, rotate_keys, shown_time
+
+    state = _open_server(args)
+    if args.keys_command == "rotate":
+        delay = default_publish_delay(state.config)
+        if args.publish_for is not None:
+            if args.publish_for < 0:
+                raise CommandError("--publish-for must not be negative.", EXIT_USAGE)
+            if args.publish_for < delay:
+                print(
+                    f"desktop-auth-server: warning: published for less than {delay:g} s, the "
+                    "new key may sign before every verifier (and every server instance) has "
+                    "read it.",
+                    file=sys.stderr,
+                )
+        rotation = rotate_keys(state.db, state.config, args.publish_for)
+        signs_from = shown_time(rotation.signs_from)
+        print(f"New signing key {rotation.kid}: published now, signs from {signs_from}.")
+        print(f"The keys it replaces are published until {shown_time(rotation.retire_after)}.")
+        return EXIT_OK
+    keys = state.keys.keys()
+    now = state.keys.clock()
+    for key in keys.keys:
+        print(f"{key.kid}\t{keys.describe(key, now)}")
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
@@ -365,6 +408,7 @@ COMMANDS = {
     "client": cmd_client,
     "webhook": cmd_webhook,
     "audit": cmd_audit,
+    "keys": cmd_keys,
     "run": cmd_run,
 }
 

@@ -49,6 +49,8 @@ class ServerConfig:
     outbox_retry_base: float = 1.0
     outbox_retry_max: float = 300.0
     webhook_timeout: float = 5.0
+    # Each process reads the shared signing keys again this often (a rotation reaches it).
+    signing_key_reload_interval: float = 60.0
     # Trust X-Forwarded-For / -Proto from this many proxies (0: none).
     trusted_proxies: int = 0
     mail_from: str = "desktop-auth <no-reply@localhost>"

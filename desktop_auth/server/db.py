@@ -26,10 +26,19 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+# Execution option of a connection that only reads (``Database.reading``).
+READ_ONLY = "desktop_auth_read_only"
+
+
 def _begin_immediate(connection: Connection) -> None:
     # Straight to the driver: this runs for every transaction, and SQLAlchemy's statement
     # machinery would cost more than the statement.
-    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection
+    if connection.get_execution_options().get(READ_ONLY):
+        # Deferred: in WAL mode a reader waits for no writer, not even its own thread's.
+        driver.execute("BEGIN")  # type: ignore[union-attr]
+    else:
+        driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
 
 
 def _precreate_private(url: str) -> None:
@@ -71,6 +80,15 @@ class Database:
         """A Core connection in a transaction, for bookkeeping that needs no ORM objects."""
         with self.engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection in a transaction that only reads: it takes no write lock, so a
+        thread may read through it while its own request's transaction holds one."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                yield connection
 
     def dispose(self) -> None:
         self.scoped.remove()

@@ -416,3 +416,23 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     event_key: Mapped[str] = mapped_column(String(36))
     delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SigningKey(Base):
+    """An RS256 key shared by every server instance; see keys.py for when it signs and is
+    published. ``private_jwk`` is a secret, as password hashes are: backups of the database
+    hold it."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_jwk: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # It signs from this time on (unless a newer key signs); published from its creation.
+    signs_from: Mapped[datetime] = mapped_column()
+    # It leaves the JWKS, and the table, after this time; None while it may still sign.
+    retire_after: Mapped[datetime | None] = mapped_column(default=None)
+
+    def __repr__(self) -> str:
+        return f"SigningKey(kid={self.kid!r})"

@@ -6,25 +6,26 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.clients import ClientCache
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
-from desktop_auth.server.keys import SigningKeys
+from desktop_auth.server.keys import KeyRing, StoredKey
 from desktop_auth.server.outbox import RECORDED, OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
 from desktop_auth.server.throttle import Throttle
 
 EXTENSION = "desktop_auth"
+_SIGNING_KEY = "desktop_auth_signing_key"
 
 
 @dataclass
 class ServerState:
     config: ServerConfig
     db: Database
-    keys: SigningKeys
+    keys: KeyRing
     passwords: PasswordHashing
     throttle: Throttle
     outbox: OutboxWorker
@@ -44,6 +45,17 @@ class ServerState:
         session.commit()
         if recorded:
             self.outbox.wake()
+
+    def signing_key(self) -> StoredKey:
+        """The key this request signs with: chosen once per request, so that its tokens (and
+        an ID token's header and signature) agree even as a new key starts signing."""
+        if not has_request_context():
+            return self.keys.signing_key()
+        chosen: StoredKey | None = g.get(_SIGNING_KEY)
+        if chosen is None:
+            chosen = self.keys.signing_key()
+            setattr(g, _SIGNING_KEY, chosen)
+        return chosen
 
     def ensure_worker(self) -> None:
         """Start the outbox worker in this process (after a fork, gunicorn workers need one)."""

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desktop_auth.server.hashing import digest
-from desktop_auth.server.keys import ALGORITHM
+from desktop_auth.server.keys import ALGORITHM, token_kid
 from desktop_auth.server.models import Client, Token, User, table_of, utcnow
 from desktop_auth.server.state import ServerState
 
@@ -71,10 +71,11 @@ class TokenIssuer:
             "scope": scope or "",
             **user_claims(user, scope or ""),
         }
-        header = {"alg": ALGORITHM, "kid": self.state.keys.kid, "typ": ACCESS_TOKEN_TYPE}
+        signing = self.state.signing_key()
+        header = {"alg": ALGORITHM, "kid": signing.kid, "typ": ACCESS_TOKEN_TYPE}
         token: dict[str, Any] = {
             "token_type": "Bearer",
-            "access_token": jwt.encode(header, claims, self.state.keys.current, [ALGORITHM]),
+            "access_token": jwt.encode(header, claims, signing.key, [ALGORITHM]),
             "expires_in": lifetime,
             "scope": scope or "",
         }
@@ -113,7 +114,8 @@ class TokenIssuer:
     ) -> dict[str, Any] | None:
         """Claims of a valid, unexpired access token of ours; with a session, also not revoked."""
         try:
-            decoded = jwt.decode(value, self.state.keys.key_set(), algorithms=[ALGORITHM])
+            keys = self.state.keys.verification_keys(token_kid(value))
+            decoded = jwt.decode(value, keys, algorithms=[ALGORITHM])
             if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
                 return None
             jwt.JWTClaimsRegistry(

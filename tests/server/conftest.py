@@ -27,6 +27,7 @@ import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
 from sqlalchemy import select
 
 from desktop_auth.server.accounts import create_user
@@ -264,14 +265,19 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     """Start servers with ``start_server(**config_overrides)``; all stop after the test."""
     started: list[LiveServer] = []
 
-    def start(data_dir: Path | None = None, **overrides: Any) -> LiveServer:
+    def start(
+        data_dir: Path | None = None, *, fixed_issuer: str | None = None, **overrides: Any
+    ) -> LiveServer:
+        """``fixed_issuer``: the issuer set by ``init --issuer`` (as behind a load balancer),
+        rather than the server's own URL."""
         directory = data_dir or tmp_path_factory.mktemp("server")
         if not (directory / "server.json").exists():
-            assert server_cli(["--data-dir", str(directory), "init"]) == 0
+            issuer = ["--issuer", fixed_issuer] if fixed_issuer else []
+            assert server_cli(["--data-dir", str(directory), "init", *issuer]) == 0
         config = (
             replace(load_config(directory), **overrides) if overrides else load_config(directory)
         )
-        served = ServedApp(config).start()
+        served = ServedApp(config, fixed_issuer=fixed_issuer is not None).start()
         live = LiveServer(served, directory)
         started.append(live)
         return live
@@ -396,6 +402,11 @@ class LoginPage(HTMLParser):
             self.alerts[-1] += data.strip()
 
 
+def kid_of(token: str) -> str:
+    """The ``kid`` in a JWT's header (unverified)."""
+    return str(extract_compact(token.encode()).protected["kid"])
+
+
 def verified_claims(server: LiveServer, token: str) -> dict[str, Any]:
     """Claims of a JWT whose signature checks against the server's published JWKS."""
     keys = KeySet.import_key_set(server.get("/jwks.json").json())
@@ -414,6 +425,7 @@ __all__ = [
     "WebhookSink",
     "audit_events",
     "free_port",
+    "kid_of",
     "pkce_pair",
     "server_command",
     "verified_claims",

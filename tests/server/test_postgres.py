@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import ALICE, LiveServer, audit_events, free_port, wait_for
+from tests.server.conftest import ALICE, LiveServer, audit_events, free_port, kid_of, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +96,14 @@ def test_throttling_and_outbox_on_postgres(pg_server: LiveServer) -> None:
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) >= 1
     wait_for(lambda: len(audit_events(pg_server, "login_failed")) == 5)
+
+
+def test_signing_keys_rotate_on_postgres(pg_server: LiveServer) -> None:
+    old_kid = kid_of(pg_server.sign_in(*ALICE)["access_token"])
+    assert pg_server.cli("keys", "rotate", "--publish-for", "0") == 0
+    pg_server.state.keys.reload()  # what the reload interval would do
+    tokens = pg_server.sign_in(*ALICE)
+    new_kid = kid_of(tokens["access_token"])
+    assert new_kid != old_kid
+    published = [key["kid"] for key in pg_server.get("/jwks.json").json()["keys"]]
+    assert published == [old_kid, new_kid]

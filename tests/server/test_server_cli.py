@@ -113,17 +113,18 @@ def test_init_creates_a_private_data_dir_whatever_the_umask(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "Initialised" in done.stdout
     assert mode(data_dir) == 0o700
-    for name in ("server.sqlite3", "signing-keys.json", "session-secret", "server.json"):
+    for name in ("server.sqlite3", "session-secret", "server.json"):
         assert mode(data_dir / name) == 0o600, name
     for path in data_dir.rglob("*"):
         assert mode(path) == (0o700 if path.is_dir() else 0o600), path
 
 
 def test_init_again_keeps_the_keys_and_data(with_alice: Path) -> None:
-    keys = (with_alice / "signing-keys.json").read_bytes()
+    keys = ok(with_alice, "keys", "list")
     secret = (with_alice / "session-secret").read_bytes()
     assert "Already initialised" in ok(with_alice, "init")
-    assert (with_alice / "signing-keys.json").read_bytes() == keys
+    assert ok(with_alice, "keys", "list") == keys
+    assert not (with_alice / "signing-keys.json").exists()
     assert (with_alice / "session-secret").read_bytes() == secret
 
 

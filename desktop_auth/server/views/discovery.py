@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from desktop_auth.server.keys import ALGORITHM
+from desktop_auth.server.keys import ALGORITHM, JWKS_MAX_AGE
 from desktop_auth.server.models import DEVICE_CODE_GRANT_TYPE
 from desktop_auth.server.state import server_state
 
@@ -85,4 +85,7 @@ def oauth_authorization_server() -> ResponseReturnValue:
 
 @bp.get("/jwks.json")
 def jwks() -> ResponseReturnValue:
-    return jsonify(server_state().keys.public_jwks())
+    response = jsonify(server_state().keys.public_jwks())
+    # A rotation publishes a new key this long (plus the reload interval) before it signs.
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    return response
