@@ -29,6 +29,7 @@ MODULES: dict[str, int] = {
     "activity_log": 600,
     "server_login": 300,
     "server_load": 900,
+    "server_scale": 600,
 }
 
 

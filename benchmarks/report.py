@@ -1,8 +1,9 @@
 """One benchmark figure: a measurement, its same-run baseline, and its target.
 
 A target is either a ratio to the baseline (``max_ratio``) or an absolute bound on the
-measured median (``max_value`` / ``min_value``, in the figure's display unit). Figures travel
-between processes as JSON (see ``benchmarks.__main__``), hence ``to_json``/``from_json``.
+measured median (``max_value`` / ``min_value``, in the figure's display unit), or none (the
+figure is for information). Figures travel between processes as JSON (see
+``benchmarks.__main__``), hence ``to_json``/``from_json``.
 """
 
 from __future__ import annotations
@@ -83,10 +84,12 @@ class Figure:
         return ", ".join(parts)
 
     def row(self) -> str:
+        # A figure without a target is reported for information: nothing to meet or miss.
+        met = ("yes" if self.met else "NO") if self.target else "-"
         return (
             f"| {self.name} | {self.measured.show(self.unit, self.scale)} | "
             f"{self.baseline.show(self.unit, self.scale)} | {self.ratio:.2f}x | "
-            f"{self.target} | {'yes' if self.met else 'NO'} |"
+            f"{self.target or 'none'} | {met} |"
         )
 
     def to_json(self) -> dict[str, Any]:

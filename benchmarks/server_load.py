@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import hashlib
-import io
 import os
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,22 +26,19 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from argon2 import PasswordHasher
 
+from benchmarks._gunicorn import PASSWORD, Gunicorn, initialise
 from benchmarks.report import Figure, Sample
-from desktop_auth.server.accounts import create_user
-from desktop_auth.server.cli import main as server_cli
-from desktop_auth.server.config import DATABASE_FILE, load_config
-from desktop_auth.server.db import Database
-from desktop_auth.server.passwords import HashParameters, PasswordHashing
+from desktop_auth.server.config import DATABASE_FILE
+from desktop_auth.server.passwords import HashParameters
 
 WORKERS = os.cpu_count() or 1
 # Load processes: twice the workers keeps every worker busy while a response travels back.
 LOADERS = 2 * WORKERS
-PASSWORD = "correct horse battery staple"
 CLIENT_ID = "desktop-auth"
 ROUNDS = 5
 LOGINS_PER_ROUND = 160
@@ -59,8 +50,6 @@ HASH_SECONDS = 2.0
 ROUND_DEADLINE = 60.0  # seconds; a round that takes longer stops and fails the benchmark
 DRAIN_DEADLINE = 30.0
 WEBHOOK_DELAY = 0.5
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
-PR_SET_PDEATHSIG = 1
 
 NOTES: list[str] = []
 
@@ -188,27 +177,6 @@ def verify_hashes(seconds: float) -> tuple[int, float]:
 # --- the server under test -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of all threads of ``pid``, from ``/proc/<pid>/stat``."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-
-
-def _die_with_parent() -> None:
-    """In the gunicorn master before exec: SIGTERM it when this process ends, even by SIGKILL
-    (the benchmark runner's time limit), so no server outlives the benchmark. Its workers
-    leave by themselves when the master is gone."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class SlowWebhookReceiver:
     """A webhook endpoint on 127.0.0.1 that takes ``WEBHOOK_DELAY`` seconds to answer."""
 
@@ -234,70 +202,13 @@ class SlowWebhookReceiver:
         self.httpd.server_close()
 
 
-class GunicornServer:
+class GunicornServer(Gunicorn):
     """The server initialised in a temporary data dir and served by gunicorn."""
 
     def __init__(self, users: int, webhook: str | None = None) -> None:
-        self.data_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(Path(tempfile.mkdtemp(prefix="bench-load-")), WORKERS)
         self.usernames = [f"user{i}" for i in range(users)]
-        quiet = io.StringIO()  # 'webhook add' prints the hook's secret: keep it out of the log
-        with contextlib.redirect_stdout(quiet):
-            server_cli(["--data-dir", str(self.data_dir), "init", "--issuer", self.url])
-            if webhook:
-                server_cli(["--data-dir", str(self.data_dir), "webhook", "add", webhook])
-        db = Database(load_config(self.data_dir).resolved_database_url)
-        try:
-            hashing = PasswordHashing()
-            with db.session() as session:
-                for name in self.usernames:
-                    create_user(session, hashing, name, PASSWORD, ["viewer"], email=f"{name}@x.org")
-        finally:
-            db.dispose()
-        self.log = self.data_dir / "gunicorn.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> GunicornServer:
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(gunicorn),
-                    "--workers",
-                    str(WORKERS),
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "desktop_auth.server.wsgi:create_app_from_env()",
-                ],
-                env={**os.environ, "DESKTOP_AUTH_SERVER_DATA_DIR": str(self.data_dir)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.url + "/jwks.json", timeout=2).ok and (
-                    len(self.pids()) == WORKERS + 1
-                ):
-                    return self
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not serve within 60 s; see {self.log}")
-
-    def pids(self) -> list[int]:
-        """The master and its workers."""
-        assert self.proc is not None
-        master = self.proc.pid
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        return [master, *map(int, children)]
-
-    def cpu_seconds(self) -> tuple[tuple[int, ...], float]:
-        pids = tuple(self.pids())
-        return pids, sum(_cpu_seconds(pid) for pid in pids)
+        initialise(self.data_dir, self.url, self.usernames, webhook=webhook)
 
     def owed_effects(self) -> int:
         """Outbox events not yet delivered (read-only, from this process)."""
@@ -314,17 +225,19 @@ class GunicornServer:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        super().stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 # --- rounds --------------------------------------------------------------------------------
+
+
+class Measured(Protocol):
+    """Server processes whose CPU time a round counts, and whose side effects it awaits."""
+
+    def cpu_seconds(self) -> tuple[tuple[int, ...], float]: ...
+
+    def wait_for_effects(self) -> None: ...
 
 
 class LoadRunner:
@@ -343,7 +256,7 @@ class LoadRunner:
         return outcomes
 
     def per_cpu_second(
-        self, server: GunicornServer, task: Callable[..., Outcome], args: list[tuple[Any, ...]]
+        self, server: Measured, task: Callable[..., Outcome], args: list[tuple[Any, ...]]
     ) -> tuple[float, float, list[Outcome]]:
         """(operations per server CPU-second, per wall-clock second, outcomes) of one round."""
         server.wait_for_effects()
