@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create the database, keys and the desktop-auth client")
     init.add_argument("--issuer", help="public URL of the server (default http://HOST:PORT of run)")
 
+    commands.add_parser(
+        "migrate", help="bring the database ($DATABASE_URL or the data dir's) to the current schema"
+    )
+
     user = commands.add_parser("user", help="manage accounts").add_subparsers(
         dest="user_command", required=True, metavar="ACTION"
     )
@@ -177,6 +181,29 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"Native client: {NATIVE_CLIENT_ID} (redirect {NATIVE_REDIRECT_URI}, any port; "
         "sign-in on another device allowed)"
     )
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Only the schema: every start migrates too, but several instances on one database are
+    best migrated once, before they start (or before a new version of them does)."""
+    from sqlalchemy import make_url
+
+    from desktop_auth.securefiles import ensure_private_dir
+    from desktop_auth.server.db import Database
+    from desktop_auth.server.migrations import upgrade
+
+    config = load_config(args.data_dir)
+    ensure_private_dir(config.data_dir)  # the migration lock file (and SQLite's database)
+    db = Database(config.resolved_database_url)
+    args.cleanup.callback(db.dispose)
+    migration = upgrade(db.engine, lock_dir=config.data_dir)
+    shown = make_url(config.resolved_database_url).render_as_string(hide_password=True)
+    if migration.applied:
+        print(f"Migrated {shown}: applied {', '.join(migration.applied)}.")
+    else:
+        print(f"Already up to date: {shown}.")
+    print(f"Schema revision: {migration.revision}")
     return EXIT_OK
 
 
@@ -404,6 +431,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": cmd_init,
+    "migrate": cmd_migrate,
     "user": cmd_user,
     "client": cmd_client,
     "webhook": cmd_webhook,

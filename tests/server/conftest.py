@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import glob
 import hashlib
 import io
 import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -94,18 +98,22 @@ class ServerClient:
         verifier, challenge = pkce_pair()
         response = self.challenge(username, password, challenge=challenge, **extra)
         assert response.status_code == 200, response.text
-        tokens = self.post(
+        tokens = self.redeem(response.json()["authorization_code"], verifier)
+        assert tokens.status_code == 200, tokens.text
+        result: dict[str, Any] = tokens.json()
+        return result
+
+    def redeem(self, code: str, verifier: str) -> requests.Response:
+        """Exchange a first-party code for tokens at ``/token``."""
+        return self.post(
             "/token",
             data={
                 "grant_type": "authorization_code",
-                "code": response.json()["authorization_code"],
+                "code": code,
                 "code_verifier": verifier,
                 "client_id": NATIVE_CLIENT,
             },
         )
-        assert tokens.status_code == 200, tokens.text
-        result: dict[str, Any] = tokens.json()
-        return result
 
     def password_grant(
         self, username: str, password: str, client_id: str, scope: str = "openid profile"
@@ -197,6 +205,61 @@ class ServerProcess:
         code = self.proc.wait(timeout)
         self._close_pipe()
         return code
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, run as the ``postgres`` system user."""
+    if url := os.environ.get("DESKTOP_AUTH_TEST_POSTGRES_URL"):
+        yield url
+        return
+    bindir = _pg_bin()
+    if bindir is None or shutil.which("runuser") is None or os.geteuid() != 0:
+        pytest.skip("needs Debian's postgresql package and root (make deps installs it)")
+    # pytest's temp dirs are private to root; the cluster must belong to ``postgres``.
+    base = Path(tempfile.mkdtemp(prefix="desktop-auth-pg-"))
+    shutil.chown(base, "postgres")
+    data = base / "data"
+    port = free_port()
+
+    def as_postgres(*args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120
+        )
+
+    as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    as_postgres(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(data.parent / "log"),
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {data.parent}",
+        "start",
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres: str) -> str:
+    """The URL of a new, empty database in the ``postgres`` cluster."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture

@@ -2,76 +2,38 @@
 
 from __future__ import annotations
 
-import glob
+import contextlib
+import io
 import os
-import shutil
+import re
 import subprocess
-import tempfile
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
-from tests.server.conftest import ALICE, LiveServer, audit_events, free_port, kid_of, wait_for
+from desktop_auth.server.cli import main as server_cli
+from desktop_auth.server.migrations import HERE as MIGRATIONS
+from tests.server.conftest import (
+    ALICE,
+    LiveServer,
+    audit_events,
+    kid_of,
+    server_command,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return Path(found[-1]).parent if found else None
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1, run as the ``postgres`` system user."""
-    if url := os.environ.get("DESKTOP_AUTH_TEST_POSTGRES_URL"):
-        yield url
-        return
-    bindir = _pg_bin()
-    if bindir is None or shutil.which("runuser") is None or os.geteuid() != 0:
-        pytest.skip("needs Debian's postgresql package and root (make deps installs it)")
-    # pytest's temp dirs are private to root; the cluster must belong to ``postgres``.
-    base = Path(tempfile.mkdtemp(prefix="desktop-auth-pg-"))
-    shutil.chown(base, "postgres")
-    data = base / "data"
-    port = free_port()
-
-    def as_postgres(*args: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120
-        )
-
-    as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
-    as_postgres(
-        str(bindir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(data.parent / "log"),
-        "-o",
-        f"-h 127.0.0.1 -p {port} -k {data.parent}",
-        "start",
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture
 def pg_server(
-    postgres: str, start_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
+    postgres_database: str,
+    start_server: Callable[..., LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> LiveServer:
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    monkeypatch.setenv("DATABASE_URL", postgres.rsplit("/", 1)[0] + f"/{name}")
+    monkeypatch.setenv("DATABASE_URL", postgres_database)
     live = start_server()
     assert live.state.db.engine.dialect.name == "postgresql"
     live.add_user(*ALICE, roles=("admin",), email="alice@example.org")
@@ -107,3 +69,41 @@ def test_signing_keys_rotate_on_postgres(pg_server: LiveServer) -> None:
     assert new_kid != old_kid
     published = [key["kid"] for key in pg_server.get("/jwks.json").json()["keys"]]
     assert published == [old_kid, new_kid]
+
+
+def test_migrate_on_postgres_applies_the_schema_once(
+    postgres_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", postgres_database)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert server_cli(["--data-dir", str(tmp_path / "a"), "migrate"]) == 0
+        assert server_cli(["--data-dir", str(tmp_path / "b"), "migrate"]) == 0
+    first, second = out.getvalue().split("Schema revision: ")[:2]
+    assert first.startswith(f"Migrated {postgres_database}: applied 0001, ")
+    assert second.splitlines()[1] == f"Already up to date: {postgres_database}."
+    assert not (tmp_path / "a" / "server.sqlite3").exists()
+
+
+def test_instances_migrating_one_postgres_database_at_once_apply_each_revision_once(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """Instances with data dirs of their own share no lock file: the database orders them."""
+    env = {**os.environ, "DATABASE_URL": postgres_database}
+    commands = [server_command(tmp_path / f"instance-{i}", "migrate") for i in range(3)]
+    running = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        for c in commands
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in running]
+    assert [process.returncode for process in running] == [0, 0, 0], outputs
+    applied = [
+        revision
+        for output in outputs
+        for found in re.findall(r": applied (.+)\.$", output, re.MULTILINE)
+        for revision in found.split(", ")
+    ]
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert sorted(applied) == sorted(set(applied))
+    assert applied[-1] == head
+    assert all(f"Schema revision: {head}" in output for output in outputs)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from alembic.script import ScriptDirectory
 
+from desktop_auth.server.migrations import HERE as MIGRATIONS
 from desktop_auth.server.wsgi import DATA_DIR_ENV
 from tests.server.conftest import NATIVE_CLIENT, pkce_pair
 
@@ -126,6 +128,23 @@ def test_init_again_keeps_the_keys_and_data(with_alice: Path) -> None:
     assert ok(with_alice, "keys", "list") == keys
     assert not (with_alice / "signing-keys.json").exists()
     assert (with_alice / "session-secret").read_bytes() == secret
+
+
+def test_migrate_brings_the_database_to_the_schema_once_and_says_so(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    fresh = tmp_path / "fresh"
+    first = ok(fresh, "migrate")
+    assert f"Migrated sqlite:///{fresh / 'server.sqlite3'}: applied 0001, " in first
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert f"Schema revision: {head}" in first
+    assert mode(fresh) == 0o700
+    assert mode(fresh / "server.sqlite3") == 0o600
+    again = ok(fresh, "migrate")
+    assert "Already up to date" in again
+    assert f"Schema revision: {head}" in again
+    assert "Initialised" in ok(fresh, "init")
+    assert "Already up to date" in ok(data_dir, "migrate")
 
 
 @pytest.mark.parametrize("command", [["user", "list"], ["run", "--port", "0"]])
