@@ -231,7 +231,7 @@ def test_env_example_holds_placeholders_and_stays_out_of_the_image() -> None:
 
 def test_deploy_guide_uses_real_server_commands() -> None:
     guide = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^```(?:sh|console)\n(.*?)^```", guide, re.MULTILINE | re.DOTALL)
+    blocks = re.findall(r"^ *```(?:sh|console)\n(.*?)^ *```", guide, re.MULTILINE | re.DOTALL)
     commands = []
     for block in blocks:
         for line in block.replace("\\\n", " ").splitlines():
