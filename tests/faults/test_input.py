@@ -25,8 +25,16 @@ from desktop_auth.server.models import OutboxEvent
 from desktop_auth.server.serve import ServedApp
 from tests.app.conftest import focused, make_app, sign_in_with_keyboard, use_language  # noqa: F401
 from tests.client.conftest import console_script
-from tests.server.conftest import ALICE, LiveServer, audit_events, start_server, wait_for  # noqa: F401
-from tests.server.test_postgres import pg_server, postgres  # noqa: F401
+from tests.server.conftest import (  # noqa: F401
+    ALICE,
+    LiveServer,
+    audit_events,
+    postgres,
+    postgres_database,
+    start_server,
+    wait_for,
+)
+from tests.server.test_postgres import pg_server  # noqa: F401
 
 # Accounts on the module's server: (username, password), made with LiveServer.add_user.
 PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))  # space to tilde
