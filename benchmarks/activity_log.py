@@ -12,12 +12,14 @@ the model and the table has painted them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -27,6 +29,9 @@ from PyQt5.QtWidgets import QApplication
 
 from benchmarks.report import Figure, Sample
 from desktop_auth.activity_log import EVENTS, ActivityLog, NewEntry, utc_timestamp
+
+if TYPE_CHECKING:
+    from desktop_auth.qt.log_viewer import ActivityLogViewer
 
 ROUNDS = 7
 APPENDS_PER_ROUND = 2_000
@@ -244,32 +249,9 @@ def sqlite_page(path: Path, where: str = "", params: tuple[object, ...] = ()) ->
     return time.perf_counter() - started
 
 
-def first_page_seconds(path: Path) -> float:
-    """Open the log and a viewer on it; seconds until the first page is in the table and
-    painted."""
-    from desktop_auth.qt.log_viewer import PAGE_SIZE, ActivityLogViewer
-
-    started = time.perf_counter()
-    activity_log = ActivityLog(path)
-    viewer = ActivityLogViewer(activity_log)
-    try:
-        viewer.resize(1000, 600)
-        viewer.show()
-        wait_until(lambda: viewer.model.rowCount() >= PAGE_SIZE)
-        viewer.table.viewport().repaint()
-        elapsed = time.perf_counter() - started
-        wait_for_pool()
-        return elapsed
-    finally:
-        viewer.close()
-        viewer.deleteLater()
-        wait_for_pool()
-        activity_log.close()
-
-
-def filter_seconds(path: Path, field: str, text: str) -> float:
-    """Type ``text`` into the viewer's ``field`` ("user_filter" or "text_filter"); seconds
-    from the last key until the filtered first page is shown."""
+@contextlib.contextmanager
+def shown_viewer(path: Path) -> Iterator[ActivityLogViewer]:
+    """The log at ``path`` in a shown viewer; closed, with its workers done, afterwards."""
     from desktop_auth.qt.log_viewer import ActivityLogViewer
 
     activity_log = ActivityLog(path)
@@ -277,6 +259,32 @@ def filter_seconds(path: Path, field: str, text: str) -> float:
     try:
         viewer.resize(1000, 600)
         viewer.show()
+        yield viewer
+    finally:
+        viewer.close()
+        viewer.deleteLater()
+        wait_for_pool()
+        activity_log.close()
+
+
+def first_page_seconds(path: Path) -> float:
+    """Open the log and a viewer on it; seconds until the first page is in the table and
+    painted."""
+    from desktop_auth.qt.log_viewer import PAGE_SIZE
+
+    started = time.perf_counter()
+    with shown_viewer(path) as viewer:
+        wait_until(lambda: viewer.model.rowCount() >= PAGE_SIZE)
+        viewer.table.viewport().repaint()
+        elapsed = time.perf_counter() - started
+        wait_for_pool()
+        return elapsed
+
+
+def filter_seconds(path: Path, field: str, text: str) -> float:
+    """Type ``text`` into the viewer's ``field`` ("user_filter" or "text_filter"); seconds
+    from the last key until the filtered first page is shown."""
+    with shown_viewer(path) as viewer:
         wait_until(lambda: viewer.model.rowCount() > 0 and viewer.model.total is not None)
         line_edit = getattr(viewer, field)
         line_edit.setFocus()
@@ -292,11 +300,6 @@ def filter_seconds(path: Path, field: str, text: str) -> float:
         elapsed = time.perf_counter() - started
         wait_for_pool()
         return elapsed
-    finally:
-        viewer.close()
-        viewer.deleteLater()
-        wait_for_pool()
-        activity_log.close()
 
 
 def viewer_figures(path: Path) -> list[Figure]:
