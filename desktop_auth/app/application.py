@@ -20,7 +20,11 @@ from desktop_auth.qt.first_paint import when_painted
 from desktop_auth.qt.idle import IdleWatcher
 from desktop_auth.qt.library_messages import translated_message
 from desktop_auth.qt.login_window import LoginWindow
-from desktop_auth.qt.notifications import Notifier
+from desktop_auth.qt.notifications import (
+    Notifier,
+    notify_permission_denied,
+    notify_revocation_failed,
+)
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import SerialQueue, run_in_background
@@ -773,16 +777,11 @@ class DesktopApp(QObject):
     @pyqtSlot(str)
     def _on_revocation_failed(self, message: str) -> None:
         self.login_window.show_message(message, kind="info")
-        self.notifier.notify(DesktopApp.tr("Signed out on this computer only"), message)
+        notify_revocation_failed(self.notifier, message)
 
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
-        self.notifier.notify(
-            DesktopApp.tr("Not allowed"),
-            DesktopApp.tr("{action} requires the permission {permission}.").format(
-                action=action, permission=permission
-            ),
-        )
+        notify_permission_denied(self.notifier, permission, action)
 
     @pyqtSlot()
     def _on_log_appended(self) -> None:

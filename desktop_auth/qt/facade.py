@@ -16,7 +16,12 @@ from desktop_auth.permissions import PermissionSource, policy_from
 from desktop_auth.qt.controller import AuthController
 from desktop_auth.qt.events import AuthEvents, connect_activity_log
 from desktop_auth.qt.login_window import LoginWindow
-from desktop_auth.qt.notifications import Notifier, SupportsNotify
+from desktop_auth.qt.notifications import (
+    Notifier,
+    SupportsNotify,
+    notify_permission_denied,
+    notify_revocation_failed,
+)
 from desktop_auth.qt.permission_gate import PermissionGate
 from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.qt.workers import SerialQueue
@@ -377,16 +382,11 @@ class DesktopAuth(QObject):
 
     @pyqtSlot(str)
     def _on_revocation_failed(self, message: str) -> None:
-        self.notifier.notify(DesktopApp.tr("Signed out on this computer only"), message)
+        notify_revocation_failed(self.notifier, message)
 
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
-        self.notifier.notify(
-            DesktopApp.tr("Not allowed"),
-            DesktopApp.tr("{action} requires the permission {permission}.").format(
-                action=action, permission=permission
-            ),
-        )
+        notify_permission_denied(self.notifier, permission, action)
 
     @pyqtSlot(str)
     def _on_activity_log_problem(self, message: str) -> None:

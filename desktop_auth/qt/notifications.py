@@ -94,6 +94,26 @@ class SupportsNotify(Protocol):
         ...
 
 
+# The notices the reference app and DesktopAuth both give, in the app's words and its
+# translation context.
+DesktopApp = TranslationContext("DesktopApp")
+
+
+def notify_permission_denied(notifier: SupportsNotify, permission: str, action: str) -> None:
+    """A gated action's shortcut was pressed without ``permission``."""
+    notifier.notify(
+        DesktopApp.tr("Not allowed"),
+        DesktopApp.tr("{action} requires the permission {permission}.").format(
+            action=action, permission=permission
+        ),
+    )
+
+
+def notify_revocation_failed(notifier: SupportsNotify, message: str) -> None:
+    """Signed out here, but the identity server could not be told (``message`` says why)."""
+    notifier.notify(DesktopApp.tr("Signed out on this computer only"), message)
+
+
 class Notifier(QObject):
     """Tells the user about sign-in, failure, sign-out and expiry without interrupting them.
 

@@ -250,137 +250,137 @@
 <context>
     <name>DesktopApp</name>
     <message>
-        <location filename="../../app/application.py" line="56"/>
+        <location filename="../../app/application.py" line="59"/>
         <source>another user signed in</source>
         <translation>ein anderer Benutzer hat sich angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="153"/>
+        <location filename="../../app/application.py" line="156"/>
         <source>Starting the demo server…</source>
         <translation>Der Demo-Server wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="155"/>
+        <location filename="../../app/application.py" line="158"/>
         <source>Identity server: {issuer}</source>
         <translation>Identitätsserver: {issuer}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="318"/>
+        <location filename="../../app/application.py" line="311"/>
         <source>Checking the system keyring…</source>
         <translation>Der System-Schlüsselbund wird geprüft…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="368"/>
+        <location filename="../../app/application.py" line="361"/>
         <source>The saved session of {username} could not be read: {reason}</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht gelesen werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="401"/>
+        <location filename="../../app/application.py" line="394"/>
         <source>This computer could not keep you signed in: {reason} You stay signed in until you quit; next time you will sign in again.</source>
         <translation>Dieser Computer kann Sie nicht angemeldet halten: {reason} Sie bleiben angemeldet, bis Sie die App beenden; beim nächsten Start melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="420"/>
+        <location filename="../../app/application.py" line="413"/>
         <source>The saved session of {username} could not be removed from the system keyring: {reason} Remove the entry {entry} there yourself.</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht aus dem System-Schlüsselbund entfernt werden: {reason} Entfernen Sie den Eintrag {entry} dort selbst.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="465"/>
+        <location filename="../../app/application.py" line="458"/>
         <source>System keyring</source>
         <translation>System-Schlüsselbund</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="512"/>
+        <location filename="../../app/application.py" line="505"/>
         <source>Demo server at {url}</source>
         <translation>Demo-Server unter {url}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="517"/>
+        <location filename="../../app/application.py" line="510"/>
         <source>The demo server could not start.</source>
         <translation>Der Demo-Server konnte nicht starten.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="518"/>
+        <location filename="../../app/application.py" line="511"/>
         <source>The demo server could not start ({error}). Restart the app, or use --issuer to sign in to another server.</source>
         <translation>Der Demo-Server konnte nicht starten ({error}). Starten Sie die App neu, oder melden Sie sich mit --issuer bei einem anderen Server an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="584"/>
+        <location filename="../../app/application.py" line="577"/>
         <source>A changed issuer, client id or CA bundle is used from the next start of desktop-auth; the idle lock and notifications change at once.</source>
         <translation>Geänderte Angaben zu Aussteller, Client-ID oder CA-Bundle gelten ab dem nächsten Start von desktop-auth; Sperre bei Inaktivität und Benachrichtigungen ändern sich sofort.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="589"/>
+        <location filename="../../app/application.py" line="582"/>
         <source>This run uses --issuer {issuer} from the command line, which overrides these three settings.</source>
         <translation>Dieser Start verwendet --issuer {issuer} aus der Befehlszeile; das hat Vorrang vor diesen drei Einstellungen.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="643"/>
+        <location filename="../../app/application.py" line="636"/>
         <source>Diagnostics copied</source>
         <translation>Diagnosedaten kopiert</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="643"/>
+        <location filename="../../app/application.py" line="636"/>
         <source>Paste them into your bug report; they hold no passwords or tokens.</source>
         <translation>Fügen Sie sie in Ihren Fehlerbericht ein; sie enthalten keine Passwörter oder Tokens.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="665"/>
+        <location filename="../../app/application.py" line="658"/>
         <source>Signed in</source>
         <translation>Angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="665"/>
+        <location filename="../../app/application.py" line="658"/>
         <source>Welcome, {name}.</source>
         <translation>Willkommen, {name}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="710"/>
+        <location filename="../../app/application.py" line="703"/>
         <source>Sign-in failed</source>
         <translation>Anmeldung fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="717"/>
+        <location filename="../../app/application.py" line="710"/>
         <source>You were signed out: {reason}</source>
         <translation>Sie wurden abgemeldet: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="719"/>
+        <location filename="../../app/application.py" line="712"/>
         <source>Your saved session could not be restored: {reason}</source>
         <translation>Ihre gespeicherte Sitzung konnte nicht wiederhergestellt werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="734"/>
+        <location filename="../../app/application.py" line="727"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="745"/>
+        <location filename="../../app/application.py" line="738"/>
         <source>Session expired</source>
         <translation>Sitzung abgelaufen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="745"/>
+        <location filename="../../app/application.py" line="738"/>
         <source>Enter your password to continue where you were.</source>
         <translation>Geben Sie Ihr Passwort ein, um dort weiterzuarbeiten, wo Sie aufgehört haben.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="787"/>
+        <location filename="../../qt/notifications.py" line="114"/>
         <source>Signed out on this computer only</source>
         <translation>Nur auf diesem Computer abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="791"/>
+        <location filename="../../qt/notifications.py" line="104"/>
         <source>Not allowed</source>
         <translation>Nicht erlaubt</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="791"/>
+        <location filename="../../qt/notifications.py" line="104"/>
         <source>{action} requires the permission {permission}.</source>
         <translation>„{action}“ erfordert die Berechtigung {permission}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="455"/>
+        <location filename="../../app/application.py" line="448"/>
         <source>Activity log</source>
         <translation>Aktivitätsprotokoll</translation>
     </message>
@@ -627,217 +627,217 @@
 <context>
     <name>LoginWindow</name>
     <message>
-        <location filename="../../qt/login_window.py" line="889"/>
+        <location filename="../../qt/login_window.py" line="894"/>
         <source>Sign in</source>
         <translation>Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="245"/>
+        <location filename="../../qt/login_window.py" line="250"/>
         <source>The identity server you sign in to</source>
         <translation>Der Identitätsserver, bei dem Sie sich anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="261"/>
+        <location filename="../../qt/login_window.py" line="266"/>
         <source>Username</source>
         <translation>Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="264"/>
+        <location filename="../../qt/login_window.py" line="269"/>
         <source>&amp;Username</source>
         <translation>&amp;Benutzername</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="271"/>
+        <location filename="../../qt/login_window.py" line="276"/>
         <source>Password</source>
         <translation>Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="272"/>
+        <location filename="../../qt/login_window.py" line="277"/>
         <source>Enter signs in.</source>
         <translation>Die Eingabetaste meldet an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="276"/>
+        <location filename="../../qt/login_window.py" line="281"/>
         <source>&amp;Password</source>
         <translation>&amp;Passwort</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="280"/>
+        <location filename="../../qt/login_window.py" line="285"/>
         <source>Caps Lock is on.</source>
         <translation>Die Feststelltaste ist aktiviert.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="282"/>
+        <location filename="../../qt/login_window.py" line="287"/>
         <source>Passwords are case-sensitive.</source>
         <translation>Bei Passwörtern wird zwischen Groß- und Kleinschreibung unterschieden.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="290"/>
+        <location filename="../../qt/login_window.py" line="295"/>
         <source>Sho&amp;w password</source>
         <translation>Passwort an&amp;zeigen</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="292"/>
+        <location filename="../../qt/login_window.py" line="297"/>
         <source>Shows the password as you type it.</source>
         <translation>Zeigt das Passwort beim Tippen an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="297"/>
+        <location filename="../../qt/login_window.py" line="302"/>
         <source>Stay si&amp;gned in</source>
         <translation>An&amp;gemeldet bleiben</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="659"/>
+        <location filename="../../qt/login_window.py" line="664"/>
         <source>Sign-in message</source>
         <translation>Hinweis zur Anmeldung</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="312"/>
+        <location filename="../../qt/login_window.py" line="317"/>
         <source>Signing in</source>
         <translation>Anmeldung läuft</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="313"/>
+        <location filename="../../qt/login_window.py" line="318"/>
         <source>Esc cancels.</source>
         <translation>Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="318"/>
+        <location filename="../../qt/login_window.py" line="323"/>
         <source>&amp;Sign in</source>
         <translation>&amp;Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="321"/>
+        <location filename="../../qt/login_window.py" line="326"/>
         <source>Enter signs in from any field.</source>
         <translation>Die Eingabetaste meldet aus jedem Feld an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="351"/>
+        <location filename="../../qt/login_window.py" line="356"/>
         <source>Sign in as &amp;another user</source>
         <translation>Als an&amp;derer Benutzer anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="354"/>
+        <location filename="../../qt/login_window.py" line="359"/>
         <source>Signs the locked account out, so that another can sign in.</source>
         <translation>Meldet das gesperrte Konto ab, damit sich ein anderes anmelden kann.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="360"/>
+        <location filename="../../qt/login_window.py" line="365"/>
         <source>Se&amp;ttings…</source>
         <translation>Eins&amp;tellungen…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="365"/>
+        <location filename="../../qt/login_window.py" line="370"/>
         <source>Identity server, idle lock and notifications (Ctrl+,)</source>
         <translation>Identitätsserver, Sperre bei Inaktivität und Benachrichtigungen (Strg+,)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="481"/>
+        <location filename="../../qt/login_window.py" line="486"/>
         <source>Remembered accounts</source>
         <translation>Gespeicherte Konten</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="460"/>
+        <location filename="../../qt/login_window.py" line="465"/>
         <source>Enter chooses the highlighted account, Delete forgets it on this computer, Esc closes the list.</source>
         <translation>Die Eingabetaste wählt das markierte Konto, Entf vergisst es auf diesem Computer, Esc schließt die Liste.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="469"/>
+        <location filename="../../qt/login_window.py" line="474"/>
         <source>Remembered accounts (Alt+Down)</source>
         <translation>Gespeicherte Konten (Alt+Pfeil nach unten)</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="482"/>
+        <location filename="../../qt/login_window.py" line="487"/>
         <source>Lists the accounts remembered on this computer; Alt+Down in the username field.</source>
         <translation>Listet die auf diesem Computer gespeicherten Konten auf; Alt+Pfeil nach unten im Feld Benutzername.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="549"/>
+        <location filename="../../qt/login_window.py" line="554"/>
         <source>&lt;b&gt;Demo server&lt;/b&gt; — running on this computer with these accounts:</source>
         <translation>&lt;b&gt;Demo-Server&lt;/b&gt; — läuft auf diesem Computer mit diesen Konten:</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="553"/>
+        <location filename="../../qt/login_window.py" line="558"/>
         <source>Demo server accounts</source>
         <translation>Konten des Demo-Servers</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="555"/>
+        <location filename="../../qt/login_window.py" line="560"/>
         <source>{username}, password {password}, roles {roles}</source>
         <translation>{username}, Passwort {password}, Rollen {roles}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="555"/>
+        <location filename="../../qt/login_window.py" line="560"/>
         <source>{username}, password {password}</source>
         <translation>{username}, Passwort {password}</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="605"/>
+        <location filename="../../qt/login_window.py" line="610"/>
         <source>Keep you signed in on this computer (system keyring).</source>
         <translation>Hält Sie auf diesem Computer angemeldet (System-Schlüsselbund).</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="624"/>
+        <location filename="../../qt/login_window.py" line="629"/>
         <source>{username} — stays signed in</source>
         <translation>{username} — bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="625"/>
+        <location filename="../../qt/login_window.py" line="630"/>
         <source>{username}, stays signed in</source>
         <translation>{username}, bleibt angemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="659"/>
+        <location filename="../../qt/login_window.py" line="664"/>
         <source>Sign-in error</source>
         <translation>Anmeldefehler</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="697"/>
+        <location filename="../../qt/login_window.py" line="702"/>
         <source>Enter your username.</source>
         <translation>Geben Sie Ihren Benutzernamen ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="703"/>
+        <location filename="../../qt/login_window.py" line="708"/>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="775"/>
+        <location filename="../../qt/login_window.py" line="780"/>
         <source>Signing in as {username}…</source>
         <translation>Anmeldung als {username}…</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="863"/>
+        <location filename="../../qt/login_window.py" line="868"/>
         <source>{app} — Locked</source>
         <translation>{app} — Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="864"/>
+        <location filename="../../qt/login_window.py" line="869"/>
         <source>Locked</source>
         <translation>Gesperrt</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="871"/>
+        <location filename="../../qt/login_window.py" line="876"/>
         <source>Enter the password of {username} to unlock.</source>
         <translation>Geben Sie das Passwort von {username} ein, um zu entsperren.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="896"/>
+        <location filename="../../qt/login_window.py" line="900"/>
         <source>{app} — Sign in</source>
         <translation>{app} — Anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="929"/>
+        <location filename="../../qt/login_window.py" line="933"/>
         <source>Down or Alt+Down lists the accounts remembered on this computer.</source>
         <translation>Pfeil nach unten oder Alt+Pfeil nach unten listet die auf diesem Computer gespeicherten Konten auf.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="980"/>
+        <location filename="../../qt/login_window.py" line="984"/>
         <source>{username} is no longer remembered on this computer.</source>
         <translation>{username} ist auf diesem Computer nicht mehr gespeichert.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../qt/login_window.py" line="1012"/>
+        <location filename="../../qt/login_window.py" line="1016"/>
         <source>Too many sign-in attempts. Try again in %n second(s).</source>
         <translation>
             <numerusform>Zu viele Anmeldeversuche. Versuchen Sie es in %n Sekunde erneut.</numerusform>
@@ -845,77 +845,77 @@
         </translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="1029"/>
+        <location filename="../../qt/login_window.py" line="1033"/>
         <source>You can try signing in again.</source>
         <translation>Sie können die Anmeldung erneut versuchen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="327"/>
+        <location filename="../../qt/login_window.py" line="332"/>
         <source>Sign in with &amp;browser</source>
         <translation>Im &amp;Webbrowser anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="330"/>
+        <location filename="../../qt/login_window.py" line="335"/>
         <source>Opens the identity server&apos;s own sign-in page in your web browser.</source>
         <translation>Öffnet die Anmeldeseite des Identitätsservers in Ihrem Webbrowser.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="333"/>
+        <location filename="../../qt/login_window.py" line="338"/>
         <source>Use another &amp;device</source>
         <translation>Auf anderem G&amp;erät anmelden</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="336"/>
+        <location filename="../../qt/login_window.py" line="341"/>
         <source>Shows a code to enter on your phone or another computer.</source>
         <translation>Zeigt einen Code, den Sie auf Ihrem Telefon oder einem anderen Computer eingeben.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="346"/>
+        <location filename="../../qt/login_window.py" line="351"/>
         <source>Sign-in address</source>
         <translation>Anmeldeadresse</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="771"/>
+        <location filename="../../qt/login_window.py" line="776"/>
         <source>Opening your web browser… Finish signing in there. Esc cancels.</source>
         <translation>Ihr Webbrowser wird geöffnet … Schließen Sie die Anmeldung dort ab. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="773"/>
+        <location filename="../../qt/login_window.py" line="778"/>
         <source>Asking the server for a code… Esc cancels.</source>
         <translation>Der Server wird nach einem Code gefragt … Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="806"/>
+        <location filename="../../qt/login_window.py" line="811"/>
         <source>Finish signing in in your web browser; this window comes back by itself. Esc cancels.</source>
         <translation>Schließen Sie die Anmeldung in Ihrem Webbrowser ab; dieses Fenster kommt von selbst zurück. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="814"/>
+        <location filename="../../qt/login_window.py" line="819"/>
         <source>No web browser could be opened here. Open the address below in a browser yourself, or press Esc and use another device.</source>
         <translation>Hier konnte kein Webbrowser geöffnet werden. Öffnen Sie die Adresse unten selbst in einem Browser, oder drücken Sie Esc und melden Sie sich auf einem anderen Gerät an.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="825"/>
+        <location filename="../../qt/login_window.py" line="830"/>
         <source>Waiting for you to approve the sign-in on the other device. Esc cancels.</source>
         <translation>Warten, bis Sie die Anmeldung auf dem anderen Gerät bestätigen. Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="713"/>
+        <location filename="../../qt/login_window.py" line="718"/>
         <source>The username is too long: at most {limit} characters.</source>
         <translation>Der Benutzername ist zu lang: höchstens {limit} Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="716"/>
+        <location filename="../../qt/login_window.py" line="721"/>
         <source>The username contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
         <translation>Der Benutzername enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie ihn erneut ein.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="722"/>
+        <location filename="../../qt/login_window.py" line="727"/>
         <source>The password is too long: at most {limit} characters.</source>
         <translation>Das Passwort ist zu lang: höchstens {limit} Zeichen.</translation>
     </message>
     <message>
-        <location filename="../../qt/login_window.py" line="725"/>
+        <location filename="../../qt/login_window.py" line="730"/>
         <source>The password contains a control character (such as a tab or a line break), perhaps pasted with it. Type it again.</source>
         <translation>Das Passwort enthält ein Steuerzeichen (etwa einen Tabulator oder einen Zeilenumbruch), vielleicht mit eingefügt. Geben Sie es erneut ein.</translation>
     </message>
