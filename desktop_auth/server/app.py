@@ -14,11 +14,12 @@ from desktop_auth.server.keys import KeyRing, ensure_keys
 from desktop_auth.server.migrations import upgrade
 from desktop_auth.server.outbox import OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
+from desktop_auth.server.readiness import ReadinessProbe
 from desktop_auth.server.receivers import connect_default_receivers
 from desktop_auth.server.secret_key import load_or_create_secret_key
 from desktop_auth.server.state import EXTENSION, ServerState
 from desktop_auth.server.throttle import Throttle
-from desktop_auth.server.views import authorize, device, discovery, oauth
+from desktop_auth.server.views import authorize, device, discovery, health, oauth
 
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
@@ -51,6 +52,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
         passwords=PasswordHashing(),
         throttle=Throttle(config),
         outbox=OutboxWorker(app, db, config),
+        readiness=ReadinessProbe(db, config.readiness_timeout),
     )
     app.extensions[EXTENSION] = state
     state.oauth = create_authorization_server(app)
@@ -60,6 +62,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     app.register_blueprint(oauth.bp)
     app.register_blueprint(authorize.bp)
     app.register_blueprint(device.bp)
+    app.register_blueprint(health.bp)
 
     @app.before_request
     def _start_worker() -> None:

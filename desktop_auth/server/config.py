@@ -53,6 +53,8 @@ class ServerConfig:
     signing_key_reload_interval: float = 60.0
     # Trust X-Forwarded-For / -Proto from this many proxies (0: none).
     trusted_proxies: int = 0
+    # /readyz answers 503 when its database checks take longer than this (seconds).
+    readiness_timeout: float = 2.0
     mail_from: str = "desktop-auth <no-reply@localhost>"
     extra: dict[str, Any] = field(default_factory=dict)
 

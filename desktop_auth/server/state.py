@@ -15,6 +15,7 @@ from desktop_auth.server.db import Database
 from desktop_auth.server.keys import KeyRing, StoredKey
 from desktop_auth.server.outbox import RECORDED, OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
+from desktop_auth.server.readiness import ReadinessProbe
 from desktop_auth.server.throttle import Throttle
 
 EXTENSION = "desktop_auth"
@@ -29,6 +30,7 @@ class ServerState:
     passwords: PasswordHashing
     throttle: Throttle
     outbox: OutboxWorker
+    readiness: ReadinessProbe
     clients: ClientCache = field(default_factory=ClientCache)
     # Authlib's AuthorizationServer, set by the app factory once the state exists.
     oauth: Any = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 HERE = Path(__file__).parent
@@ -49,6 +50,13 @@ def upgrade(engine: Engine, lock_dir: Path | None = None, revision: str = "head"
         with _file_lock(lock_dir / ".migrate.lock"):
             command.upgrade(config, revision)
     return Migration(tuple(config.attributes[APPLIED]), current_revision(engine))
+
+
+def head_revision() -> str | None:
+    """The revision ``upgrade`` brings a schema to: the newest this version knows."""
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
