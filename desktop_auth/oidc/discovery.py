@@ -84,6 +84,8 @@ class Discovery:
     revocation_endpoint: str | None = None
     end_session_endpoint: str | None = None
     device_authorization_endpoint: str | None = None
+    # RFC 8414 / RFC 7662: what a resource server asks about opaque tokens.
+    introspection_endpoint: str | None = None
     grant_types_supported: tuple[str, ...] | None = None
     code_challenge_methods_supported: tuple[str, ...] | None = None
     id_token_signing_alg_values_supported: tuple[str, ...] | None = None
@@ -122,6 +124,7 @@ class Discovery:
             revocation_endpoint=endpoints["revocation_endpoint"],
             end_session_endpoint=endpoints["end_session_endpoint"],
             device_authorization_endpoint=endpoints["device_authorization_endpoint"],
+            introspection_endpoint=_endpoint(document, "introspection_endpoint"),
             grant_types_supported=_string_list(document, "grant_types_supported"),
             code_challenge_methods_supported=_string_list(
                 document, "code_challenge_methods_supported"

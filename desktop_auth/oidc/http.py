@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import socket
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 from desktop_auth.errors import (
     CABundleError,
@@ -87,6 +88,13 @@ def normalize_issuer(issuer: str) -> str:
     if parts.query or parts.fragment:
         raise ProtocolError("The issuer URL must not have a query or fragment.")
     return issuer.rstrip("/")
+
+
+def client_secret_basic(client_id: str, client_secret: str) -> str:
+    """The Authorization header value of ``client_secret_basic``: each part form-encoded
+    before the Basic encoding, as RFC 6749 §2.3.1 says (a secret may hold ':' or '%')."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -315,10 +323,13 @@ class HttpClient:
         data: Mapping[str, str],
         *,
         bearer: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
         require_json: bool = True,
     ) -> JsonResponse:
         """POST ``data`` form-encoded to ``url``; see ``request``."""
-        return self.request("POST", url, data=data, bearer=bearer, require_json=require_json)
+        return self.request(
+            "POST", url, data=data, bearer=bearer, basic_auth=basic_auth, require_json=require_json
+        )
 
     def request(
         self,
@@ -327,9 +338,13 @@ class HttpClient:
         *,
         data: Mapping[str, str] | None = None,
         bearer: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
         require_json: bool = True,
     ) -> JsonResponse:
         """The response when its body is a JSON object (even for 4xx: OAuth errors are JSON).
+
+        ``basic_auth``: a confidential client's (client_id, client_secret), sent as
+        ``client_secret_basic`` (RFC 6749 §2.3.1).
 
         Raises NetworkError, TLSError, ServerError (5xx, a redirect, HTML or malformed or
         oversized JSON, another status without a JSON body) or ProtocolError (a URL refused).
@@ -347,6 +362,8 @@ class HttpClient:
         headers = {"Accept": "application/json"}
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
+        elif basic_auth is not None:
+            headers["Authorization"] = client_secret_basic(*basic_auth)
         sent_at = time.time()
         started = time.monotonic()
         try:
@@ -488,6 +505,7 @@ __all__ = [
     "HttpStatusError",
     "JsonResponse",
     "check_url",
+    "client_secret_basic",
     "is_loopback_host",
     "normalize_issuer",
 ]

@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -106,33 +107,76 @@ def _import_keys(document: dict[str, Any], jwks_uri: str) -> list[Key]:
 
 
 class JWKSCache:
-    """The server's public signing keys, fetched on first use and again on an unknown ``kid``."""
+    """The server's public signing keys, fetched on first use and again on an unknown ``kid``.
 
-    def __init__(self, http: HttpClient, jwks_uri: str) -> None:
+    ``refetch_interval``: a refetch asked for sooner than this many seconds after the last
+    fetch returns the keys already held, so a flood of tokens with made-up key ids cannot
+    hammer the server (0: always refetch). ``max_age``: keys older than this are fetched
+    again on next use, so a key the server withdrew stops verifying (None: kept).
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        jwks_uri: str,
+        *,
+        refetch_interval: float = 0.0,
+        max_age: float | None = None,
+    ) -> None:
         self._http = http
         self._jwks_uri = jwks_uri
+        self._refetch_interval = refetch_interval
+        self._max_age = max_age
         self._keys: list[Key] | None = None
+        self._fetched_at = 0.0
         self._lock = threading.Lock()
 
     @property
     def jwks_uri(self) -> str:
         return self._jwks_uri
 
+    def _stale(self, refresh: bool) -> bool:
+        if self._keys is None:
+            return True
+        age = time.monotonic() - self._fetched_at
+        if self._max_age is not None and age >= self._max_age:
+            return True
+        return refresh and age >= self._refetch_interval
+
     def keys(self, refresh: bool = False) -> list[Key]:
         with self._lock:
-            if self._keys is None or refresh:
+            if self._stale(refresh):
                 response = self._http.get_json(self._jwks_uri)
                 if not response.ok:
                     raise ServerError(
                         f"{self._jwks_uri} answered HTTP {response.status} {response.reason}."
                     )
                 self._keys = _import_keys(response.body, self._jwks_uri)
+                self._fetched_at = time.monotonic()
+            assert self._keys is not None
             return list(self._keys)
 
 
-def _candidates(keys: Sequence[Key], kid: str | None, alg: str) -> list[Key]:
+def candidate_keys(keys: Sequence[Key], kid: str | None, alg: str) -> list[Key]:
+    """The keys a token with header ``kid`` and ``alg`` may have been signed with."""
     found = [key for key in keys if kid is None or key.kid == kid]
     return [key for key in found if key.alg in (None, alg)]
+
+
+def verify_signature(token: str, keys: Sequence[Key], alg: str, what: str) -> Claims | None:
+    """The claims of ``token`` when its ``alg`` signature checks with one of ``keys``
+    (``alg`` must be one of ALLOWED_ALGORITHMS); None when none does."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
+    for key in keys:
+        try:
+            decoded = jwt.decode(token, key, algorithms=[alg], registry=_registry())
+        except (JoseError, ValueError) as exc:
+            log.debug("%s does not verify with key %r: %s", what, key.kid, exc)
+            continue
+        return dict(decoded.claims)
+    return None
 
 
 class TokenValidator:
@@ -158,9 +202,6 @@ class TokenValidator:
 
     def _verified_claims(self, token: str, what: str, refetch: bool) -> Claims:
         """Claims of a token whose signature checks with a published key; ProtocolError if not."""
-        from joserfc import jwt
-        from joserfc.errors import JoseError
-
         header = token_header(token, what)
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
@@ -171,24 +212,20 @@ class TokenValidator:
             )
         kid = header.get("kid")
         kid = kid if isinstance(kid, str) else None
-        keys = _candidates(self._jwks.keys(), kid, alg)
+        keys = candidate_keys(self._jwks.keys(), kid, alg)
         if not keys and kid is not None and refetch:
             # The server may have rotated its keys since we fetched them: look once more.
             log.info("unknown key id %r: fetching %s again", kid, self._jwks.jwks_uri)
-            keys = _candidates(self._jwks.keys(refresh=True), kid, alg)
+            keys = candidate_keys(self._jwks.keys(refresh=True), kid, alg)
         if not keys:
             raise ProtocolError(
                 f"The server's {what} is signed with a key it does not publish at "
                 f"{self._jwks.jwks_uri}" + (f" (kid {kid!r})." if kid else ".")
             )
-        for key in keys:
-            try:
-                decoded = jwt.decode(token, key, algorithms=[alg], registry=_registry())
-            except (JoseError, ValueError) as exc:
-                log.debug("%s does not verify with key %r: %s", what, key.kid, exc)
-                continue
-            return dict(decoded.claims)
-        raise ProtocolError(f"The server's {what} has an invalid signature.")
+        claims = verify_signature(token, keys, alg, what)
+        if claims is None:
+            raise ProtocolError(f"The server's {what} has an invalid signature.")
+        return claims
 
     def _time_problem(self, claims: Claims, what: str, now: float, server_time: bool) -> str | None:
         """Why the token's times are wrong at ``now`` (with the leeway); None if they are not.
