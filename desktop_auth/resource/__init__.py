@@ -27,6 +27,7 @@ _EXPORTS = {
     "VerifierUnavailable": "errors",
     "access_denied": "signals",
     "access_granted": "signals",
+    "check_request": "access",
     "send_later": "signals",
     "token_rejected": "signals",
     "wait_for_dispatch": "signals",
@@ -45,6 +46,7 @@ __all__ = [
     "VerifierUnavailable",
     "access_denied",
     "access_granted",
+    "check_request",
     "send_later",
     "token_rejected",
     "wait_for_dispatch",
@@ -54,6 +56,7 @@ __getattr__, __dir__ = _lazy_names(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:
+    from desktop_auth.resource.access import check_request
     from desktop_auth.resource.errors import (
         AccessError,
         InsufficientPermission,

@@ -103,6 +103,14 @@ class VerifierUnavailable(AccessError):
     status = 503
     body_error = "temporarily_unavailable"
 
+    def response_body(self) -> dict[str, str]:
+        """A body that does not show callers the issuer's address or the error in detail
+        (``description`` has both, for the logs)."""
+        return {
+            "error": self.body_error,
+            "error_description": "The API cannot check tokens right now; try again later.",
+        }
+
 
 __all__ = [
     "AccessError",

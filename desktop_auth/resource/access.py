@@ -1,0 +1,51 @@
+"""One request's check, as every framework integration makes it: verify, authorize, signal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop_auth.resource.errors import AccessError, InsufficientPermission
+from desktop_auth.resource.principal import Principal
+from desktop_auth.resource.signals import (
+    RequestInfo,
+    access_denied,
+    access_granted,
+    send_later,
+    token_rejected,
+)
+from desktop_auth.resource.verifier import TokenVerifier
+
+
+def check_request(
+    verifier: TokenVerifier,
+    authorization: str | None,
+    permission: str | None,
+    *,
+    sender: Any,
+    request: RequestInfo,
+) -> Principal:
+    """The principal of a request whose ``Authorization`` header value is ``authorization``,
+    when it has ``permission`` (None: any valid token will do).
+
+    Sends ``access_granted``, ``access_denied`` (403) or ``token_rejected`` (any other
+    refusal) from ``sender`` through ``send_later``, then returns or re-raises the AccessError
+    for the integration to answer.
+    """
+    try:
+        principal = verifier.authenticate(authorization)
+    except AccessError as exc:
+        send_later(token_rejected, sender, error=exc, request=request)
+        raise
+    if permission is not None:
+        try:
+            verifier.authorize(principal, permission)
+        except InsufficientPermission:
+            send_later(
+                access_denied, sender, principal=principal, permission=permission, request=request
+            )
+            raise
+    send_later(access_granted, sender, principal=principal, permission=permission, request=request)
+    return principal
+
+
+__all__ = ["check_request"]
