@@ -424,6 +424,24 @@ def unsigned_token(claims: dict[str, object]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
+def hs256_with_public_key(forge: TokenForge, claims: dict[str, object] | None = None) -> str:
+    """The key-confusion attack: HMAC-SHA256 keyed with the issuer's public key (PEM)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = (
+        b64(json.dumps({"alg": "HS256", "kid": "key-1"}).encode())
+        + "."
+        + b64(json.dumps(forge.claims() if claims is None else claims).encode())
+    )
+    key = forge.key.as_pem(private=False)
+    return f"{signing_input}.{b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())}"
+
+
 # --- TLS --------------------------------------------------------------------------------------
 
 

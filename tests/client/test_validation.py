@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 import warnings
 from collections.abc import Callable
@@ -19,7 +15,13 @@ from desktop_auth.errors import ProtocolError
 from desktop_auth.oidc import OIDCClient
 from desktop_auth.oidc.http import HttpClient
 from desktop_auth.oidc.validation import JWKSCache, TokenValidator
-from tests.client.conftest import CLIENT_ID, JsonServer, TokenForge, unsigned_token
+from tests.client.conftest import (
+    CLIENT_ID,
+    JsonServer,
+    TokenForge,
+    hs256_with_public_key,
+    unsigned_token,
+)
 
 PASSWORD = "any password at all"
 
@@ -66,18 +68,7 @@ def test_an_hmac_token_is_refused_even_when_keyed_with_the_public_key(
     forge: TokenForge, forge_client: OIDCClient
 ) -> None:
     # The classic confusion: HS256 with the server's public key as the HMAC secret.
-    public_pem = forge.key.as_pem(private=False)
-
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    signing_input = (
-        b64(json.dumps({"alg": "HS256", "kid": "key-1"}).encode())
-        + "."
-        + b64(json.dumps(forge.claims()).encode())
-    )
-    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    forge.issue(f"{signing_input}.{b64(signature)}")
+    forge.issue(hs256_with_public_key(forge))
 
     message = rejected(forge_client)
 

@@ -8,10 +8,6 @@ issuer); only nbf in the future at sign-in is new here."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from collections.abc import Callable
 
@@ -20,7 +16,7 @@ from joserfc.jwk import RSAKey
 
 from desktop_auth.errors import ProtocolError
 from desktop_auth.oidc import OIDCClient
-from tests.client.conftest import TokenForge, unsigned_token
+from tests.client.conftest import TokenForge, hs256_with_public_key, unsigned_token
 
 PASSWORD = "any password at all"
 
@@ -28,21 +24,6 @@ PASSWORD = "any password at all"
 @pytest.fixture
 def forge_client(forge: TokenForge, make_client: Callable[..., OIDCClient]) -> OIDCClient:
     return make_client(forge.issuer, allow_password_grant=True)
-
-
-def hs256_with_public_key(forge: TokenForge) -> str:
-    """The key-confusion attack: HMAC-SHA256 keyed with the issuer's public key (PEM)."""
-
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    signing_input = (
-        b64(json.dumps({"alg": "HS256", "kid": "key-1"}).encode())
-        + "."
-        + b64(json.dumps(forge.claims()).encode())
-    )
-    key = forge.key.as_pem(private=False)
-    return f"{signing_input}.{b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())}"
 
 
 def bad_token(forge: TokenForge, kind: str) -> tuple[str, str]:
