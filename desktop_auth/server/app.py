@@ -32,7 +32,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
 
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=load_or_create_secret_key(config.data_dir),
+        SECRET_KEY=load_or_create_secret_key(db, config.data_dir),
         SESSION_COOKIE_NAME="desktop_auth_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

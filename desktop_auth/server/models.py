@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -436,3 +437,17 @@ class SigningKey(Base):
 
     def __repr__(self) -> str:
         return f"SigningKey(kid={self.kid!r})"
+
+
+class ServerSecret(Base):
+    """A secret every server instance must share, by name: ``session`` signs the browser
+    pages' session cookie (secret_key.py). Backups of the database hold it."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"ServerSecret(name={self.name!r})"

@@ -14,6 +14,7 @@ from tests.server.conftest import (
     REDIRECT_URI,
     LiveServer,
     LoginPage,
+    ServerClient,
     pkce_pair,
     verified_claims,
 )
@@ -73,7 +74,7 @@ def callback_params(
 
 
 def exchange_code(
-    server: LiveServer, code: str, verifier: str, redirect_uri: str | None = REDIRECT_URI
+    server: ServerClient, code: str, verifier: str, redirect_uri: str | None = REDIRECT_URI
 ) -> requests.Response:
     data = {
         "grant_type": "authorization_code",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import shutil
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -50,6 +52,13 @@ def ok(data_dir: Path, *args: str, stdin: str = "") -> str:
     done = cli(data_dir, *args, stdin=stdin)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done.stdout
+
+
+def session_secret(data_dir: Path) -> bytes:
+    """The session cookie key the server keeps in the data dir's SQLite database."""
+    with contextlib.closing(sqlite3.connect(data_dir / "server.sqlite3")) as db:
+        (value,) = db.execute("SELECT value FROM server_secrets WHERE name = 'session'").fetchone()
+    return bytes(value)
 
 
 def mode(path: Path) -> int:
@@ -115,7 +124,7 @@ def test_init_creates_a_private_data_dir_whatever_the_umask(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "Initialised" in done.stdout
     assert mode(data_dir) == 0o700
-    for name in ("server.sqlite3", "session-secret", "server.json"):
+    for name in ("server.sqlite3", "server.json"):
         assert mode(data_dir / name) == 0o600, name
     for path in data_dir.rglob("*"):
         assert mode(path) == (0o700 if path.is_dir() else 0o600), path
@@ -123,11 +132,12 @@ def test_init_creates_a_private_data_dir_whatever_the_umask(tmp_path: Path) -> N
 
 def test_init_again_keeps_the_keys_and_data(with_alice: Path) -> None:
     keys = ok(with_alice, "keys", "list")
-    secret = (with_alice / "session-secret").read_bytes()
+    secret = session_secret(with_alice)
     assert "Already initialised" in ok(with_alice, "init")
     assert ok(with_alice, "keys", "list") == keys
     assert not (with_alice / "signing-keys.json").exists()
-    assert (with_alice / "session-secret").read_bytes() == secret
+    assert not (with_alice / "session-secret").exists()
+    assert session_secret(with_alice) == secret
 
 
 def test_migrate_brings_the_database_to_the_schema_once_and_says_so(
