@@ -112,8 +112,10 @@ class _Dispatcher:
 _dispatcher = _Dispatcher()
 
 
-def _deliver(signal: NamedSignal, sender: Any, kwargs: dict[str, Any]) -> None:
-    for receiver in signal.receivers_for(sender):
+def _deliver(
+    signal: NamedSignal, receivers: list[Callable[..., Any]], sender: Any, kwargs: dict[str, Any]
+) -> None:
+    for receiver in receivers:
         try:
             result = receiver(sender, **kwargs)
             if inspect.isawaitable(result):
@@ -133,13 +135,14 @@ async def _awaited(result: Any) -> None:
 def send_later(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` from ``sender`` with ``kwargs`` in a background worker; returns at once.
 
-    Each receiver is called in turn (an ``async def`` one run to completion in its own event
-    loop); one that raises is logged and the others still run. Nothing is queued while the
-    signal has no receivers.
+    The receivers connected now (for ``sender``, or for any sender) are called in turn, an
+    ``async def`` one run to completion in its own event loop; one that raises is logged and
+    the others still run. Nothing is queued when there are none.
     """
-    if not signal.receivers:
+    receivers = list(signal.receivers_for(sender)) if signal.receivers else []
+    if not receivers:
         return
-    if not _dispatcher.submit(lambda: _deliver(signal, sender, kwargs)):
+    if not _dispatcher.submit(lambda: _deliver(signal, receivers, sender, kwargs)):
         log.warning(
             "dropped a %s signal: %d sends are already waiting for their receivers",
             signal.name,

@@ -1,5 +1,6 @@
-"""The public API is exactly ``__all__`` of desktop_auth and desktop_auth.qt: each name
-importable and documented, and importing either package stays cheap (no Qt, nothing heavy)."""
+"""The public API is exactly ``__all__`` of desktop_auth, desktop_auth.qt and
+desktop_auth.resource: each name importable and documented, and importing any of them stays
+cheap (no Qt, nothing heavy)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 import desktop_auth
 
-PUBLIC_PACKAGES = ("desktop_auth", "desktop_auth.qt")
+PUBLIC_PACKAGES = ("desktop_auth", "desktop_auth.qt", "desktop_auth.resource")
 
 
 def own_doc(obj: object) -> str:
