@@ -251,15 +251,64 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_database(postgres: str) -> str:
-    """The URL of a new, empty database in the ``postgres`` cluster."""
+def _create_database(cluster_url: str, template: str | None = None) -> str:
+    """Create a database in the cluster (a copy of ``template``, if given); return its URL."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return postgres.rsplit("/", 1)[0] + f"/{name}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(cluster_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
+    return cluster_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def postgres_database(postgres: str) -> str:
+    """The URL of a new, empty database in the ``postgres`` cluster."""
+    return _create_database(postgres)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every server test runs on SQLite and on PostgreSQL (issue 11), except those marked
+    ``own_database``: they choose their database themselves (a file, an old schema, a shared
+    cluster) and run once."""
+    if "server_backend" in metafunc.fixturenames:
+        own = metafunc.definition.get_closest_marker("own_database") is not None
+        metafunc.parametrize("server_backend", ("sqlite",) if own else BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres: str) -> str:
+    """A PostgreSQL database at the current schema, copied for each test (a copy takes a few
+    milliseconds; migrating takes most of a second)."""
+    url = _create_database(postgres)
+    out = io.StringIO()
+    with tempfile.TemporaryDirectory() as data_dir, contextlib.redirect_stdout(out):
+        os.environ["DATABASE_URL"] = url
+        try:
+            assert server_cli(["--data-dir", data_dir, "migrate"]) == 0, out.getvalue()
+        finally:
+            del os.environ["DATABASE_URL"]
+    # Nobody may be connected to a template while it is copied.
+    from sqlalchemy import create_engine
+
+    create_engine(url).dispose()
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(autouse=True)
+def server_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The database every server of the test uses: the data dir's SQLite file, or (through
+    ``$DATABASE_URL``, as a deployment sets it) a new PostgreSQL database of its own."""
+    backend: str = request.param
+    if backend == "postgresql":
+        cluster: str = request.getfixturevalue("postgres")
+        template: str = request.getfixturevalue("migrated_template")
+        monkeypatch.setenv("DATABASE_URL", _create_database(cluster, template))
+    return backend
 
 
 @pytest.fixture
@@ -360,6 +409,29 @@ def server(start_server: Callable[..., LiveServer]) -> LiveServer:
     )
     live.add_user(*BOB, roles=("viewer",))
     return live
+
+
+def stored_bytes(server: LiveServer) -> bytes:
+    """Every byte the server's database holds on disk, as someone who copies its files would
+    read them: SQLite's file and write-ahead log, or PostgreSQL's files for this database and
+    the cluster's write-ahead log (after a checkpoint, so nothing is only in memory)."""
+    engine = server.state.db.engine
+    if engine.dialect.name == "sqlite":
+        return b"".join(
+            path.read_bytes()
+            for path in server.data_dir.iterdir()
+            if path.name.startswith("server.sqlite3")
+        )
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("CHECKPOINT"))
+        cluster = Path(connection.execute(text("SHOW data_directory")).scalar_one())
+        oid = connection.execute(
+            text("SELECT oid FROM pg_database WHERE datname = current_database()")
+        ).scalar_one()
+    files = [*(cluster / "base" / str(oid)).iterdir(), *(cluster / "pg_wal").glob("0*")]
+    return b"".join(path.read_bytes() for path in files if path.is_file())
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -491,6 +563,7 @@ __all__ = [
     "kid_of",
     "pkce_pair",
     "server_command",
+    "stored_bytes",
     "verified_claims",
     "wait_for",
     "wait_for_effects",

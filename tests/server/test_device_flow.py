@@ -535,6 +535,7 @@ def test_an_approved_page_cannot_be_posted_again(server: LiveServer, browser: Ht
 # --- storage -----------------------------------------------------------------------------------
 
 
+@pytest.mark.own_database
 def test_upgrading_an_existing_database_allows_the_native_client_only(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     try:

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,8 +72,10 @@ def instances(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_server: Callable[..., LiveServer]
 ) -> Callable[..., LiveServer]:
     """Start instances behind one issuer (as behind a load balancer), each with a data dir of
-    its own and all on one SQLite database file; ``instances(**config_overrides)``."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shared.sqlite3'}")
+    its own and all on one database (the test's PostgreSQL one, or one SQLite file);
+    ``instances(**config_overrides)``."""
+    if "DATABASE_URL" not in os.environ:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shared.sqlite3'}")
     started: list[LiveServer] = []
 
     def start(**overrides: Any) -> LiveServer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -16,8 +17,14 @@ from desktop_auth.server.models import Base, User
 from tests.server.conftest import ALICE, LiveServer
 
 
-def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+def test_migrated_schema_matches_the_models(
+    server_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if server_backend == "postgresql":
+        url: str = request.getfixturevalue("postgres_database")  # empty, not the migrated copy
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    db = Database(url)
     try:
         upgrade(db.engine)
         with db.engine.connect() as connection:

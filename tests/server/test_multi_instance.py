@@ -28,7 +28,7 @@ from tests.server.conftest import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 # Both behind one public URL, as behind a load balancer.
 ISSUER = "http://auth.example.test"

@@ -24,7 +24,7 @@ from tests.server.conftest import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.server.conftest import (
     NATIVE_CLIENT,
     LiveServer,
     pkce_pair,
+    stored_bytes,
     wait_for_effects,
 )
 
@@ -485,11 +486,7 @@ def test_no_password_code_or_token_is_stored_audited_or_mailed(
     capsys.readouterr()
     assert server.cli("audit", "export") == 0
     audit = capsys.readouterr().out
-    database = b"".join(
-        path.read_bytes()
-        for path in server.data_dir.iterdir()
-        if path.name.startswith("server.sqlite3")
-    )
+    database = stored_bytes(server)
     mails = list((server.data_dir / "outbox").glob("*.eml"))
     # Guard against a vacuous pass: there is something to search in each place.
     assert "user_logged_in" in audit
