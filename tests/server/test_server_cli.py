@@ -28,7 +28,10 @@ SERVER_CLI = Path(sys.executable).parent / "desktop-auth-server"
 PASSWORD = "correct horse battery staple"
 SERVING = "desktop-auth-server: serving "
 
-pytestmark = pytest.mark.slow
+# The CLI against a data dir of its own (its SQLite file, file modes, templates copied per
+# test); the same commands on PostgreSQL run in test_postgres.py and, in-process through
+# LiveServer.cli, in every other server test's PostgreSQL run.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 
 def environment() -> dict[str, str]:
