@@ -12,15 +12,10 @@ is done there.
 from __future__ import annotations
 
 import contextlib
-import glob
-import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +24,6 @@ import psycopg
 from benchmarks._gunicorn import (
     Gunicorn,
     child_pids,
-    free_port,
     initialise,
     process_cpu_seconds,
 )
@@ -44,70 +38,12 @@ from benchmarks.server_load import (
     _split,
     load_logins,
 )
+from tests.postgres_cluster import Cluster, PostgresUnavailable, throwaway_postgres
 
 INSTANCES = 2
 DRAIN_DEADLINE = 30.0
-PG_TIMEOUT = 120
 
 NOTES: list[str] = []
-
-
-class PostgresUnavailable(Exception):
-    """No throwaway PostgreSQL cluster can be started here; the message says why."""
-
-
-@dataclass(frozen=True)
-class Cluster:
-    url: str  # SQLAlchemy URL of the ``postgres`` database
-    data: Path
-
-    @property
-    def postmaster(self) -> int:
-        return int((self.data / "postmaster.pid").read_text().split()[0])
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[Cluster]:
-    """A PostgreSQL cluster on 127.0.0.1, run as the ``postgres`` system user (as the tests'
-    ``postgres`` fixture does), removed on leaving even after an error."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if not found:
-        raise PostgresUnavailable("PostgreSQL is not installed (`make deps` installs it)")
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        raise PostgresUnavailable("starting a PostgreSQL cluster needs root and runuser")
-    bindir = Path(found[-1]).parent
-    base = Path(tempfile.mkdtemp(prefix="bench-pg-"))
-    try:
-        shutil.chown(base, "postgres")
-    except LookupError as exc:
-        shutil.rmtree(base)
-        raise PostgresUnavailable("there is no `postgres` system user") from exc
-    data = base / "data"
-    port = free_port()
-
-    def as_postgres(*args: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args],
-            check=True,
-            capture_output=True,
-            timeout=PG_TIMEOUT,
-        )
-
-    try:
-        try:
-            as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
-            as_postgres(
-                *(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log")),
-                *("-o", f"-h 127.0.0.1 -p {port} -k {base}", "start"),
-            )
-        except subprocess.CalledProcessError as exc:
-            reason = exc.stderr.decode(errors="replace").strip().splitlines()[-1:]
-            raise PostgresUnavailable(f"PostgreSQL did not start: {' '.join(reason)}") from exc
-        yield Cluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data)
-    finally:
-        if (data / "postmaster.pid").exists():
-            as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(base, ignore_errors=True)
 
 
 class Servers:
