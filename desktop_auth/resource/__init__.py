@@ -27,6 +27,7 @@ _EXPORTS = {
     "VerifierUnavailable": "errors",
     "access_denied": "signals",
     "access_granted": "signals",
+    "authorize_request": "access",
     "check_request": "access",
     "send_later": "signals",
     "token_rejected": "signals",
@@ -46,6 +47,7 @@ __all__ = [
     "VerifierUnavailable",
     "access_denied",
     "access_granted",
+    "authorize_request",
     "check_request",
     "send_later",
     "token_rejected",
@@ -56,7 +58,7 @@ __getattr__, __dir__ = _lazy_names(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:
-    from desktop_auth.resource.access import check_request
+    from desktop_auth.resource.access import authorize_request, check_request
     from desktop_auth.resource.errors import (
         AccessError,
         InsufficientPermission,

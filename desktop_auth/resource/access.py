@@ -36,6 +36,21 @@ def check_request(
     except AccessError as exc:
         send_later(token_rejected, sender, error=exc, request=request)
         raise
+    authorize_request(verifier, principal, permission, sender=sender, request=request)
+    return principal
+
+
+def authorize_request(
+    verifier: TokenVerifier,
+    principal: Principal,
+    permission: str | None,
+    *,
+    sender: Any,
+    request: RequestInfo,
+) -> None:
+    """The second half of ``check_request``, for a principal already known in this request
+    (a blueprint's hook verified the token, a view asks for one more permission):
+    ``access_granted``, or ``access_denied`` and InsufficientPermission."""
     if permission is not None:
         try:
             verifier.authorize(principal, permission)
@@ -45,7 +60,6 @@ def check_request(
             )
             raise
     send_later(access_granted, sender, principal=principal, permission=permission, request=request)
-    return principal
 
 
-__all__ = ["check_request"]
+__all__ = ["authorize_request", "check_request"]
