@@ -11,6 +11,7 @@ from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.headers import add_security_headers
 from desktop_auth.server.keys import KeyRing, ensure_keys
+from desktop_auth.server.metrics import ServerMetrics, check_metrics_token
 from desktop_auth.server.migrations import upgrade
 from desktop_auth.server.outbox import OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
@@ -19,11 +20,12 @@ from desktop_auth.server.receivers import connect_default_receivers
 from desktop_auth.server.secret_key import load_or_create_secret_key
 from desktop_auth.server.state import EXTENSION, ServerState
 from desktop_auth.server.throttle import Throttle
-from desktop_auth.server.views import authorize, device, discovery, health, oauth
+from desktop_auth.server.views import authorize, device, discovery, health, metrics, oauth
 
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
     """Build the server for ``config``; the outbox worker starts now or on the first request."""
+    check_metrics_token(config.metrics_token)
     ensure_private_dir(config.data_dir)
     db = Database(config.resolved_database_url)
     if migrate:
@@ -45,6 +47,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
             app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
         )
 
+    readiness = ReadinessProbe(db, config.readiness_timeout)
     state = ServerState(
         config=config,
         db=db,
@@ -52,7 +55,8 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
         passwords=PasswordHashing(),
         throttle=Throttle(config),
         outbox=OutboxWorker(app, db, config),
-        readiness=ReadinessProbe(db, config.readiness_timeout),
+        readiness=readiness,
+        metrics=ServerMetrics(db, readiness),
     )
     app.extensions[EXTENSION] = state
     state.oauth = create_authorization_server(app)
@@ -63,6 +67,8 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     app.register_blueprint(authorize.bp)
     app.register_blueprint(device.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
+    state.metrics.instrument(app)
 
     @app.before_request
     def _start_worker() -> None:

@@ -375,7 +375,9 @@ class AuthorizationServer(FlaskAuthorizationServer):
             family = req.credential.family_id  # a device code (RFC 8628)
         else:
             family = str(uuid.uuid4())
-        TokenIssuer(server_state()).save(_session(), token, req.client, req.user, family)
+        state = server_state()
+        TokenIssuer(state).save(_session(), token, req.client, req.user, family)
+        state.metrics.token_issued(req.payload.grant_type)
 
 
 def query_client(client_id: str) -> Client | None:

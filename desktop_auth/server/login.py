@@ -76,6 +76,7 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         user = session.scalar(_USER_BY_KEY, {"key": key})
     session.commit()
     if not isinstance(reservation, Reservation):
+        state.metrics.sign_in(attempt.method, "throttled")
         raise Throttled(reservation)
     # Phase 2, outside any transaction: the slow hash (the same work for unknown users).
     if user is None:
@@ -94,6 +95,7 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         outbox.record(session, "login_failed", payload, now)
         session.commit()
         state.outbox.wake()
+        state.metrics.sign_in(attempt.method, "failed")
         raise CredentialsRejected()
     state.throttle.succeeded(session, reservation)
     if state.passwords.needs_rehash(user.password_hash):
@@ -116,4 +118,5 @@ def sign_in(state: ServerState, session: Session, attempt: Attempt) -> User:
         username=user.username, user_id=user.id, sub=user.subject, first_login=first_login
     )
     outbox.record(session, "user_logged_in", payload, now)
+    state.metrics.sign_in(attempt.method, "succeeded")
     return user

@@ -42,14 +42,13 @@ class Readiness:
     def ready(self) -> bool:
         return self.database.ok and self.schema.ok and self.signing_key.ok
 
+    def as_checks(self) -> dict[str, Check]:
+        return {"database": self.database, "schema": self.schema, "signing_key": self.signing_key}
+
     def as_json(self) -> dict[str, Any]:
         return {
             "status": "ready" if self.ready else "not ready",
-            "checks": {
-                "database": self.database.as_json(),
-                "schema": self.schema.as_json(),
-                "signing_key": self.signing_key.as_json(),
-            },
+            "checks": {name: check.as_json() for name, check in self.as_checks().items()},
         }
 
 

@@ -13,6 +13,7 @@ from desktop_auth.server.clients import ClientCache
 from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.keys import KeyRing, StoredKey
+from desktop_auth.server.metrics import ServerMetrics
 from desktop_auth.server.outbox import RECORDED, OutboxWorker
 from desktop_auth.server.passwords import PasswordHashing
 from desktop_auth.server.readiness import ReadinessProbe
@@ -31,6 +32,7 @@ class ServerState:
     throttle: Throttle
     outbox: OutboxWorker
     readiness: ReadinessProbe
+    metrics: ServerMetrics
     clients: ClientCache = field(default_factory=ClientCache)
     # Authlib's AuthorizationServer, set by the app factory once the state exists.
     oauth: Any = None
