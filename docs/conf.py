@@ -52,6 +52,8 @@ autodoc_typehints = "description"
 # classes, have nothing to link to.
 _EXTERNAL_MODULES = [
     "PyQt5",
+    "blinker",
+    "flask",
     r"collections\.abc",
     "contextlib",
     "datetime",
@@ -74,6 +76,7 @@ nitpick_ignore = [
     ("py:class", "desktop_auth.oidc.server_clock.ServerClock"),
     ("py:class", "desktop_auth.qt.notifications.Notice"),
     ("py:class", "desktop_auth.qt.style.Scheme"),
+    ("py:class", "desktop_auth.resource.flask.View"),
 ]
 
 html_theme = "alabaster"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC_MODULES = ("desktop_auth", "desktop_auth.qt")
+PUBLIC_MODULES = ("desktop_auth", "desktop_auth.qt", "desktop_auth.resource")
 # As `make docs` builds them: every page read (-E), every reference checked (-n), and any
 # warning an error (-W), all reported (--keep-going).
 SPHINX_BUILD = (sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-n", "-q")
