@@ -29,6 +29,7 @@ from desktop_auth.server.config import (
 from desktop_auth.server.wsgi import DATA_DIR_ENV
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+DEFAULT_PRUNE_DAYS = 7.0
 
 
 class CommandError(Exception):
@@ -119,6 +120,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long the new key is published before it signs (default: the JWKS max-age "
         "plus signing_key_reload_interval, 360 s)",
+    )
+
+    prune = commands.add_parser(
+        "prune",
+        help="delete spent or expired codes and tokens, delivered outbox events and audit "
+        "entries older than audit_retention_days",
+    )
+    prune.add_argument(
+        "--older-than",
+        type=float,
+        default=DEFAULT_PRUNE_DAYS,
+        metavar="DAYS",
+        help="how long codes and tokens are kept past their expiry, and events past their "
+        f"delivery (default {DEFAULT_PRUNE_DAYS:g})",
     )
 
     run = commands.add_parser("run", help="serve with waitress")
@@ -402,6 +417,24 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from desktop_auth.server.pruning import prune
+
+    if args.older_than < 0:
+        raise CommandError("--older-than must not be negative.", EXIT_USAGE)
+    state = _open_server(args)
+    days = state.config.audit_retention_days
+    pruned = prune(
+        state.db,
+        older_than=timedelta(days=args.older_than),
+        audit_retention=timedelta(days=days) if days > 0 else None,
+    )
+    print(f"Deleted {pruned.describe()}.")
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
@@ -437,6 +470,7 @@ COMMANDS = {
     "webhook": cmd_webhook,
     "audit": cmd_audit,
     "keys": cmd_keys,
+    "prune": cmd_prune,
     "run": cmd_run,
 }
 

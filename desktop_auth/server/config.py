@@ -55,6 +55,8 @@ class ServerConfig:
     trusted_proxies: int = 0
     # /readyz answers 503 when its database checks take longer than this (seconds).
     readiness_timeout: float = 2.0
+    # 'prune' deletes audit entries older than this many days (0: keeps them all).
+    audit_retention_days: int = 365
     # GET /metrics answers only requests with "Authorization: Bearer <this>"; empty: 404.
     metrics_token: str = ""
     mail_from: str = "desktop-auth <no-reply@localhost>"
