@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from desktop_auth.resource.errors import AccessError, InsufficientPermission
@@ -23,20 +24,21 @@ def check_request(
     *,
     sender: Any,
     request: RequestInfo,
+    send: Callable[..., None] = send_later,
 ) -> Principal:
     """The principal of a request whose ``Authorization`` header value is ``authorization``,
     when it has ``permission`` (None: any valid token will do).
 
     Sends ``access_granted``, ``access_denied`` (403) or ``token_rejected`` (any other
-    refusal) from ``sender`` through ``send_later``, then returns or re-raises the AccessError
-    for the integration to answer.
+    refusal) from ``sender`` through ``send`` (``send_later``, or the integration's own with
+    its signature), then returns or re-raises the AccessError for the integration to answer.
     """
     try:
         principal = verifier.authenticate(authorization)
     except AccessError as exc:
-        send_later(token_rejected, sender, error=exc, request=request)
+        send(token_rejected, sender, error=exc, request=request)
         raise
-    authorize_request(verifier, principal, permission, sender=sender, request=request)
+    authorize_request(verifier, principal, permission, sender=sender, request=request, send=send)
     return principal
 
 
@@ -47,6 +49,7 @@ def authorize_request(
     *,
     sender: Any,
     request: RequestInfo,
+    send: Callable[..., None] = send_later,
 ) -> None:
     """The second half of ``check_request``, for a principal already known in this request
     (a blueprint's hook verified the token, a view asks for one more permission):
@@ -55,11 +58,9 @@ def authorize_request(
         try:
             verifier.authorize(principal, permission)
         except InsufficientPermission:
-            send_later(
-                access_denied, sender, principal=principal, permission=permission, request=request
-            )
+            send(access_denied, sender, principal=principal, permission=permission, request=request)
             raise
-    send_later(access_granted, sender, principal=principal, permission=permission, request=request)
+    send(access_granted, sender, principal=principal, permission=permission, request=request)
 
 
 __all__ = ["authorize_request", "check_request"]
