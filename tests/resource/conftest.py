@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 
 from desktop_auth.resource import Issuer, TokenVerifier, wait_for_dispatch
 from tests.client.conftest import (  # noqa: F401
@@ -35,6 +36,15 @@ from tests.server.conftest import (  # noqa: F401
 )
 
 INTROSPECTION_CLIENT = ("api", "api-secret")
+# The realm the framework tests' APIs announce in WWW-Authenticate.
+REALM = "documents"
+# (kind, description) of the tokens every framework's API must refuse with 401 invalid_token.
+BAD_TOKENS = [
+    ("expired", "The token has expired."),
+    ("wrong-audience", "The token's audience is not this API."),
+    ("wrong-issuer", "The token was not issued by a trusted issuer."),
+    ("alg-none", "The token's signing algorithm is not allowed."),
+]
 
 
 class OpaqueIssuer(TokenForge):
@@ -133,6 +143,51 @@ def expired_claims(issuer: TokenForge) -> dict[str, object]:
     return issuer.claims(iat=now - 900, exp=now - 300)
 
 
+def bad_token(issuer: TokenForge, kind: str) -> str:
+    """A token of one of the ``BAD_TOKENS`` kinds, from ``issuer``'s key where it is signed."""
+    if kind == "expired":
+        return issuer.sign(expired_claims(issuer))
+    if kind == "wrong-audience":
+        return issuer.sign(issuer.claims(aud="reports-api"))
+    if kind == "wrong-issuer":
+        return issuer.sign(issuer.claims(iss="https://impostor.example"))
+    if kind == "alg-none":
+        return unsigned_token(issuer.claims(roles=["admin"]))
+    raise AssertionError(kind)
+
+
+def assert_refused(response: requests.Response, status: int, error: str, description: str) -> None:
+    """An RFC 6750 refusal from an API whose realm is ``REALM``: status, JSON body, headers."""
+    assert response.status_code == status, response.text
+    assert response.json() == {"error": error, "error_description": description}
+    assert response.headers["WWW-Authenticate"] == (
+        f'Bearer realm="{REALM}", error="{error}", error_description="{description}"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def assert_forbidden(response: requests.Response, permission: str) -> None:
+    """A 403 ``insufficient_scope`` naming ``permission``."""
+    description = f"The token does not grant the permission {permission!r}."
+    assert_refused(response, 403, "insufficient_scope", description)
+
+
+class Recorder:
+    """A signal receiver that records its calls, after sleeping ``delay`` seconds."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls: list[tuple[Any, dict[str, Any]]] = []
+        self.threads: list[str] = []
+        self.delay = delay
+        self.finished_at: float | None = None
+
+    def __call__(self, sender: Any, **kwargs: Any) -> None:
+        time.sleep(self.delay)
+        self.threads.append(threading.current_thread().name)
+        self.calls.append((sender, kwargs))
+        self.finished_at = time.monotonic()
+
+
 def assert_never_shows(token: str, caplog: pytest.LogCaptureFixture, *values: object) -> None:
     """Neither the log records nor any of ``values`` (repr and str) hold ``token``.
 
@@ -150,12 +205,18 @@ def assert_never_shows(token: str, caplog: pytest.LogCaptureFixture, *values: ob
 
 __all__ = [
     "ALICE",
+    "BAD_TOKENS",
     "BOB",
     "CLIENT_ID",
     "INTROSPECTION_CLIENT",
+    "REALM",
     "LiveServer",
     "OpaqueIssuer",
+    "Recorder",
+    "assert_forbidden",
     "assert_never_shows",
+    "assert_refused",
+    "bad_token",
     "expired_claims",
     "hs256_with_public_key",
     "issuer_config",

@@ -27,20 +27,23 @@ from desktop_auth.resource.flask import (
 )
 from tests.resource.conftest import (
     ALICE,
+    BAD_TOKENS,
     BOB,
     CLIENT_ID,
+    REALM,
     LiveServer,
     OpaqueIssuer,
+    Recorder,
+    assert_forbidden,
     assert_never_shows,
+    assert_refused,
+    bad_token,
     expired_claims,
     issuer_config,
-    unsigned_token,
 )
 from tests.server.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("settled_signals")
-
-REALM = "documents"
 
 
 def principal_json(principal: Principal) -> dict[str, Any]:
@@ -153,20 +156,6 @@ def api(
     return serve(make_api(verifier))
 
 
-def assert_refused(response: requests.Response, status: int, error: str, description: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json() == {"error": error, "error_description": description}
-    assert response.headers["WWW-Authenticate"] == (
-        f'Bearer realm="{REALM}", error="{error}", error_description="{description}"'
-    )
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-def assert_forbidden(response: requests.Response, permission: str) -> None:
-    description = f"The token does not grant the permission {permission!r}."
-    assert_refused(response, 403, "insufficient_scope", description)
-
-
 # --- answers ---------------------------------------------------------------------------------
 
 
@@ -232,24 +221,11 @@ def test_a_malformed_authorization_header_gets_400(api: FlaskServer) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("kind", "description"),
-    [
-        ("expired", "The token has expired."),
-        ("wrong-audience", "The token's audience is not this API."),
-        ("wrong-issuer", "The token was not issued by a trusted issuer."),
-        ("alg-none", "The token's signing algorithm is not allowed."),
-    ],
-)
+@pytest.mark.parametrize(("kind", "description"), BAD_TOKENS)
 def test_a_bad_token_gets_401_invalid_token(
     issuer: OpaqueIssuer, api: FlaskServer, kind: str, description: str
 ) -> None:
-    token = {
-        "expired": lambda: issuer.sign(expired_claims(issuer)),
-        "wrong-audience": lambda: issuer.sign(issuer.claims(aud="reports-api")),
-        "wrong-issuer": lambda: issuer.sign(issuer.claims(iss="https://impostor.example")),
-        "alg-none": lambda: unsigned_token(issuer.claims(roles=["admin"])),
-    }[kind]()
+    token = bad_token(issuer, kind)
 
     assert_refused(api.call("GET", "/documents", token), 401, "invalid_token", description)
 
@@ -314,18 +290,6 @@ def test_a_public_view_in_a_protected_blueprint_needs_no_token(api: FlaskServer)
 
 
 # --- signals ---------------------------------------------------------------------------------
-
-
-class Recorder:
-    def __init__(self, delay: float = 0.0) -> None:
-        self.calls: list[tuple[Any, dict[str, Any]]] = []
-        self.delay = delay
-        self.finished_at: float | None = None
-
-    def __call__(self, sender: Any, **kwargs: Any) -> None:
-        time.sleep(self.delay)
-        self.calls.append((sender, kwargs))
-        self.finished_at = time.monotonic()
 
 
 def test_the_signals_are_the_cores_own() -> None:

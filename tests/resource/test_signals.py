@@ -4,7 +4,6 @@ never carrying a token, and never letting a slow or failing receiver reach the r
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -25,25 +24,11 @@ from desktop_auth.resource import (
     token_rejected,
     wait_for_dispatch,
 )
-from tests.resource.conftest import OpaqueIssuer, assert_never_shows, expired_claims
+from tests.resource.conftest import OpaqueIssuer, Recorder, assert_never_shows, expired_claims
 
 REQUEST = RequestInfo("POST", "/documents", "127.0.0.1", "test")
 
 pytestmark = pytest.mark.usefixtures("settled_signals")
-
-
-class Recorder:
-    """A receiver that records its calls (and the thread it ran on)."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.calls: list[tuple[Any, dict[str, Any]]] = []
-        self.threads: list[str] = []
-        self.delay = delay
-
-    def __call__(self, sender: Any, **kwargs: Any) -> None:
-        time.sleep(self.delay)
-        self.threads.append(threading.current_thread().name)
-        self.calls.append((sender, kwargs))
 
 
 def test_access_granted_carries_the_principal_and_permission(
