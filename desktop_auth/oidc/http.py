@@ -337,11 +337,14 @@ class HttpClient:
         url: str,
         *,
         data: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
         bearer: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         require_json: bool = True,
     ) -> JsonResponse:
         """The response when its body is a JSON object (even for 4xx: OAuth errors are JSON).
+
+        ``data`` is sent form-encoded, ``json_body`` as JSON (an app's own API).
 
         ``basic_auth``: a confidential client's (client_id, client_secret), sent as
         ``client_secret_basic`` (RFC 6749 §2.3.1).
@@ -371,6 +374,7 @@ class HttpClient:
                 method,
                 url,
                 data=data,
+                json=json_body,
                 headers=headers,
                 timeout=self._timeout,
                 allow_redirects=False,

@@ -12,12 +12,22 @@ from PyQt5.QtWidgets import QApplication
 
 from desktop_auth.app.application import DesktopApp
 from desktop_auth.app.main import build_parser
+from desktop_auth.demo_api.serve import ServedAPI
 from desktop_auth.secrets import TokenStore
 
 # Live servers come from the server tests' fixtures (tests/server/conftest.py), not copies;
 # the user interface's language from the Qt layer's (tests/qt/conftest.py).
 from tests.qt.conftest import stopped_server_url, use_language  # noqa: F401
 from tests.server.conftest import server, start_server  # noqa: F401
+
+
+@pytest.fixture
+def demo_api(server, tmp_path) -> Iterator[ServedAPI]:
+    """The example API on 127.0.0.1 trusting ``server`` (alice admin and editor, bob viewer),
+    with the bundled policy and its documents in ``tmp_path/api``."""
+    api = ServedAPI(server.url, tmp_path / "api").start()
+    yield api
+    api.stop()
 
 
 @pytest.fixture
