@@ -22,7 +22,7 @@ from tests.server.conftest import server, start_server  # noqa: F401
 
 
 @pytest.fixture
-def demo_api(server, tmp_path) -> Iterator[ServedAPI]:
+def demo_api(server, tmp_path) -> Iterator[ServedAPI]:  # noqa: F811 - the fixture imported above
     """The example API on 127.0.0.1 trusting ``server`` (alice admin and editor, bob viewer),
     with the bundled policy and its documents in ``tmp_path/api``."""
     api = ServedAPI(server.url, tmp_path / "api").start()
