@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop_auth.errors import DesktopAuthError
 from desktop_auth.oidc.discovery import Discovery, DiscoveryCache
@@ -42,35 +42,69 @@ from desktop_auth.resource.introspection import IntrospectionCache, introspect, 
 from desktop_auth.resource.issuer import Issuer, issuer_list
 from desktop_auth.resource.principal import Principal
 
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # A flood of tokens with made-up key ids refetches the issuer's keys at most this often.
 JWKS_REFETCH_INTERVAL = 30.0
 # Keys are fetched again after this long, so a key the issuer withdrew stops verifying.
 JWKS_MAX_AGE = 3600.0
 INTROSPECTION_CACHE_SECONDS = 30.0
+# After an issuer could not be asked, requests get 503 at once for this long.
+ISSUER_RETRY_SECONDS = 5.0
 # An API answers its callers quickly or not at all: less patience than a desktop sign-in.
 VERIFIER_TIMEOUT = DEFAULT_TIMEOUT / 2
 
 
-class _IssuerKeys:
-    """One issuer's endpoints (given, or from its discovery document) and signing keys."""
+class _IssuerClient:
+    """What the verifier asks one issuer: its endpoints (given, or from its discovery
+    document), its signing keys, and introspection. After a failure the issuer is left alone
+    for ``retry_seconds``: meanwhile requests get the same 503 at once, rather than each
+    waiting for a server that is down."""
 
     def __init__(
         self,
         issuer: Issuer,
         http: HttpClient,
         discovery: DiscoveryCache,
+        *,
         refetch_interval: float,
         max_age: float,
+        retry_seconds: float,
     ) -> None:
         self.issuer = issuer
         self._http = http
         self._discovery = discovery
         self._refetch_interval = refetch_interval
         self._max_age = max_age
+        self._retry_seconds = retry_seconds
         self._jwks: JWKSCache | None = None
         self._lock = threading.Lock()
+        # Plain assignments from any thread: a lost update only shifts a retry.
+        self._retry_at = 0.0
+        self._problem = ""
+
+    def _guarded(self, ask: Callable[[], _T]) -> _T:
+        if time.monotonic() < self._retry_at:
+            raise VerifierUnavailable(self._problem)
+        try:
+            return ask()
+        except VerifierUnavailable as exc:
+            self._unavailable(exc)
+            raise
+        except AccessError:
+            raise
+        except DesktopAuthError as exc:
+            unavailable = VerifierUnavailable(f"Cannot ask {self.issuer.url}: {exc.message}")
+            self._unavailable(unavailable)
+            raise unavailable from exc
+
+    def _unavailable(self, error: VerifierUnavailable) -> None:
+        self._problem = error.description
+        self._retry_at = time.monotonic() + self._retry_seconds
 
     def _discovered(self) -> Discovery:
         try:
@@ -80,7 +114,7 @@ class _IssuerKeys:
                 f"Cannot read the discovery document of {self.issuer.url}: {exc.message}"
             ) from exc
 
-    def jwks(self) -> JWKSCache:
+    def _jwks_cache(self) -> JWKSCache:
         with self._lock:
             if self._jwks is None:
                 uri = self.issuer.jwks_uri or self._discovered().jwks_uri
@@ -94,14 +128,39 @@ class _IssuerKeys:
                 )
             return self._jwks
 
-    def introspection_endpoint(self) -> str:
-        endpoint = self.issuer.introspection_endpoint or self._discovered().introspection_endpoint
-        if endpoint is None:
-            raise VerifierUnavailable(
-                f"{self.issuer.url} publishes no introspection_endpoint, so opaque tokens "
-                "cannot be checked; give Issuer(introspection_endpoint=...)."
+    def signing_keys(self, kid: str | None, alg: str) -> list[Key]:
+        """The published keys a token with ``kid`` and ``alg`` may be signed with; an unknown
+        ``kid`` refetches the keys (at most once per refetch interval)."""
+
+        def ask() -> list[Key]:
+            jwks = self._jwks_cache()
+            try:
+                found = candidate_keys(jwks.keys(), kid, alg)
+                if not found and kid is not None:
+                    found = candidate_keys(jwks.keys(refresh=True), kid, alg)
+            except DesktopAuthError as exc:
+                raise VerifierUnavailable(
+                    f"Cannot fetch the signing keys of {self.issuer.url}: {exc.message}"
+                ) from exc
+            return found
+
+        return self._guarded(ask)
+
+    def introspect(self, credentials: tuple[str, str], token: str) -> dict[str, Any]:
+        """The issuer's RFC 7662 answer about ``token``."""
+
+        def ask() -> dict[str, Any]:
+            endpoint = self.issuer.introspection_endpoint or (
+                self._discovered().introspection_endpoint
             )
-        return endpoint
+            if endpoint is None:
+                raise VerifierUnavailable(
+                    f"{self.issuer.url} publishes no introspection_endpoint, so opaque tokens "
+                    "cannot be checked; give Issuer(introspection_endpoint=...)."
+                )
+            return introspect(self._http, endpoint, credentials, token)
+
+        return self._guarded(ask)
 
 
 class TokenVerifier:
@@ -115,6 +174,10 @@ class TokenVerifier:
     ``resource_access.<audience>.roles`` and ``groups``). ``leeway``: seconds of clock
     difference forgiven on ``exp``, ``nbf`` and ``iat``. ``introspection_cache_seconds``: how
     long an introspection answer is reused (never beyond the token's expiry; 0: never).
+    ``jwks_refetch_interval``: an unknown key id refetches the issuer's keys at most this
+    often; ``jwks_max_age``: keys are fetched again after this long. ``issuer_retry_seconds``:
+    after an issuer could not be asked, how long requests get VerifierUnavailable at once
+    before it is asked again.
     ``ca_bundle``: a PEM file of CA certificates trusted besides the system's. ``realm``: the
     realm the integrations put in ``WWW-Authenticate``.
 
@@ -133,6 +196,7 @@ class TokenVerifier:
         introspection_cache_seconds: float = INTROSPECTION_CACHE_SECONDS,
         jwks_refetch_interval: float = JWKS_REFETCH_INTERVAL,
         jwks_max_age: float = JWKS_MAX_AGE,
+        issuer_retry_seconds: float = ISSUER_RETRY_SECONDS,
         ca_bundle: Path | str | None = None,
         timeout: float = VERIFIER_TIMEOUT,
         realm: str = "api",
@@ -149,9 +213,14 @@ class TokenVerifier:
             total_timeout=2 * timeout,
         )
         discovery = DiscoveryCache()
-        self._keys = {
-            issuer.url: _IssuerKeys(
-                issuer, self._http, discovery, jwks_refetch_interval, jwks_max_age
+        self._clients = {
+            issuer.url: _IssuerClient(
+                issuer,
+                self._http,
+                discovery,
+                refetch_interval=jwks_refetch_interval,
+                max_age=jwks_max_age,
+                retry_seconds=issuer_retry_seconds,
             )
             for issuer in self.issuers
         }
@@ -201,10 +270,10 @@ class TokenVerifier:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise TokenRejected(ALGORITHM_NOT_ALLOWED)
-        keys = self._keys.get(payload["iss"]) if isinstance(payload.get("iss"), str) else None
-        if keys is None:
+        client = self._clients.get(payload["iss"]) if isinstance(payload.get("iss"), str) else None
+        if client is None:
             raise TokenRejected(UNTRUSTED_ISSUER)
-        issuer = keys.issuer
+        issuer = client.issuer
         if alg not in issuer.algorithms:
             raise TokenRejected(ALGORITHM_NOT_ALLOWED)
         if issuer.token_type is not None and header.get("typ") not in (
@@ -213,18 +282,7 @@ class TokenVerifier:
         ):
             raise TokenRejected(f"The token is not of the type {issuer.token_type!r}.")
         kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-        try:
-            jwks = keys.jwks()
-            found = candidate_keys(jwks.keys(), kid, alg)
-            if not found and kid is not None:
-                # The issuer may have rotated its keys; refetched at most once per interval.
-                found = candidate_keys(jwks.keys(refresh=True), kid, alg)
-        except DesktopAuthError as exc:
-            if isinstance(exc, AccessError):
-                raise
-            raise VerifierUnavailable(
-                f"Cannot fetch the signing keys of {issuer.url}: {exc.message}"
-            ) from exc
+        found = client.signing_keys(kid, alg)
         if not found:
             raise TokenRejected("The token is signed with a key its issuer does not publish.")
         claims = verify_signature(token, found, alg, "access token")
@@ -237,21 +295,20 @@ class TokenVerifier:
 
     def _verify_opaque(self, token: str) -> Principal:
         introspecting = [
-            (keys, keys.issuer.client_credentials)
-            for keys in self._keys.values()
-            if keys.issuer.client_credentials is not None
+            (client, client.issuer.client_credentials)
+            for client in self._clients.values()
+            if client.issuer.client_credentials is not None
         ]
         if not introspecting:
             raise TokenRejected(
                 "The token is not a JWT, and no trusted issuer is set up for introspection."
             )
         digest = token_digest(token)
-        for keys, credentials in introspecting:
-            issuer = keys.issuer
+        for client, credentials in introspecting:
+            issuer = client.issuer
             answer = self._introspection_cache.get(issuer.url, digest)
             if answer is None and credentials is not None:
-                endpoint = keys.introspection_endpoint()
-                answer = introspect(self._http, endpoint, credentials, token)
+                answer = client.introspect(credentials, token)
                 self._introspection_cache.put(issuer.url, digest, answer)
             if answer is not None and answer.get("active") is True:
                 return self._introspected_principal(answer, issuer)
@@ -300,6 +357,7 @@ class TokenVerifier:
 
 __all__ = [
     "INTROSPECTION_CACHE_SECONDS",
+    "ISSUER_RETRY_SECONDS",
     "JWKS_MAX_AGE",
     "JWKS_REFETCH_INTERVAL",
     "TokenVerifier",

@@ -206,6 +206,30 @@ def test_an_issuer_that_cannot_be_reached_makes_the_verifier_unavailable(
     assert "connection refused" in error.description
 
 
+def test_an_issuer_that_failed_is_left_alone_for_a_while_then_asked_again(
+    issuer: OpaqueIssuer, make_verifier: Callable[..., TokenVerifier]
+) -> None:
+    verifier = make_verifier(issuer_config(issuer), issuer_retry_seconds=1)
+    working_keys = issuer.server.answers[("GET", issuer.jwks_path)]
+    issuer.server.answer("GET", issuer.jwks_path, status=500, body={"error": "server_error"})
+    token = issuer.sign(issuer.claims())
+
+    first = refusal(verifier, token)
+    second = refusal(verifier, token)  # at once, without asking
+
+    assert isinstance(first, VerifierUnavailable)
+    assert first.description.startswith(f"Cannot fetch the signing keys of {issuer.issuer}: ")
+    assert "HTTP 500" in first.description
+    assert isinstance(second, VerifierUnavailable)
+    assert second.description == first.description
+    assert issuer.jwks_fetches == 1
+
+    issuer.server.answers[("GET", issuer.jwks_path)] = working_keys
+    time.sleep(1.1)
+    assert verifier.verify_token(token).subject == "42"
+    assert issuer.jwks_fetches == 2
+
+
 # --- tokens the test signs -------------------------------------------------------------------
 
 
