@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from desktop_auth.resource import (
     TokenVerifier,
     VerifierUnavailable,
 )
+from tests.client.conftest import DISCOVERY
 from tests.resource.conftest import (
     ALICE,
     BOB,
@@ -354,6 +356,19 @@ def test_an_encrypted_token_is_refused(verifier: TokenVerifier) -> None:
     error = refusal(verifier, "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d")
 
     assert error.description == "Encrypted (JWE) tokens are not supported."
+
+
+def test_concurrent_first_requests_fetch_the_keys_once(
+    issuer: OpaqueIssuer, verifier: TokenVerifier
+) -> None:
+    tokens = [issuer.sign(issuer.claims(sub=str(number))) for number in range(16)]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        subjects = sorted(pool.map(lambda token: verifier.verify_token(token).subject, tokens))
+
+    assert subjects == sorted(str(number) for number in range(16))
+    assert issuer.jwks_fetches == 1
+    assert issuer.server.hits[("GET", f"/idp{DISCOVERY}")] == 1
 
 
 # --- opaque tokens ---------------------------------------------------------------------------
