@@ -25,6 +25,8 @@ from tests.client.conftest import (  # noqa: F401
     TokenForge,
     hs256_with_public_key,
     json_server,
+    tls_files,
+    tls_server,
     unsigned_token,
 )
 from tests.server.conftest import (  # noqa: F401

@@ -23,7 +23,7 @@ from desktop_auth.resource import (
     TokenVerifier,
     VerifierUnavailable,
 )
-from tests.client.conftest import DISCOVERY
+from tests.client.conftest import DISCOVERY, JsonServer, TLSFiles, TokenForge
 from tests.resource.conftest import (
     ALICE,
     BOB,
@@ -230,6 +230,20 @@ def test_an_issuer_that_failed_is_left_alone_for_a_while_then_asked_again(
     time.sleep(1.1)
     assert verifier.verify_token(token).subject == "42"
     assert issuer.jwks_fetches == 2
+
+
+def test_an_issuer_behind_a_private_ca_needs_the_ca_bundle(
+    tls_server: JsonServer, tls_files: TLSFiles, make_verifier: Callable[..., TokenVerifier]
+) -> None:
+    issuer = TokenForge(tls_server)
+    token = issuer.sign(issuer.claims())
+
+    error = refusal(make_verifier(Issuer(issuer.issuer, CLIENT_ID)), token)
+    trusted = make_verifier(Issuer(issuer.issuer, CLIENT_ID), ca_bundle=tls_files.ca)
+
+    assert isinstance(error, VerifierUnavailable)
+    assert "certificate not trusted" in error.description
+    assert trusted.verify_token(token).username == "carol"
 
 
 # --- tokens the test signs -------------------------------------------------------------------
