@@ -132,9 +132,13 @@ def public(view: View) -> View:
 
 def protect(target: Flask | Blueprint, permission: str | None = None) -> None:
     """Check every request to ``target`` (an app or a blueprint) before its view runs, as
-    ``require_permission(permission)`` would, except for views marked ``public``."""
+    ``require_permission(permission)`` would, except for views marked ``public`` and
+    ``OPTIONS`` requests (CORS preflights, which carry no credentials)."""
 
     def check_before_request() -> Response | None:
+        # A CORS preflight never carries credentials; Flask answers it without the view.
+        if request.method == "OPTIONS":
+            return None
         view = current_app.view_functions.get(request.endpoint or "")
         if view is None or getattr(view, _PUBLIC, False):
             return None  # 404s and public views answer as they would anyway

@@ -289,6 +289,29 @@ def test_a_public_view_in_a_protected_blueprint_needs_no_token(api: FlaskServer)
     assert api.call("GET", "/reports/nothing-here").status_code == 404
 
 
+def test_a_cors_preflight_to_a_protected_blueprint_needs_no_token(api: FlaskServer) -> None:
+    response = api.call("OPTIONS", "/reports/")
+
+    assert response.status_code == 200
+    assert "GET" in response.headers["Allow"]
+
+
+def test_a_protected_view_on_an_app_without_init_app_says_what_is_missing(
+    serve: Callable[[Flask], FlaskServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Flask("forgotten")
+
+    @app.get("/documents")
+    @require_permission("documents.read")
+    def documents() -> dict[str, Any]:
+        return {}
+
+    response = serve(app).call("GET", "/documents")
+
+    assert response.status_code == 500
+    assert "call desktop_auth.resource.flask.init_app(app, verifier) first" in caplog.text
+
+
 # --- signals ---------------------------------------------------------------------------------
 
 
