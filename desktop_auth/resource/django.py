@@ -27,8 +27,8 @@ without the permission, 503 when the issuer cannot be asked. Django REST framewo
 in ``desktop_auth.resource.django_drf``.
 
 The Django signals ``access_granted``, ``access_denied`` and ``token_rejected`` below are sent
-with the same arguments as the core's blinker signals (both fire for a Django request), from the
-core's worker threads, so a slow ``@receiver`` never delays a response.
+with the same sender and arguments as the core's blinker signals of those names (both fire for
+a Django request), in the core's worker threads, so a slow ``@receiver`` never delays a response.
 """
 
 from __future__ import annotations
@@ -37,18 +37,21 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from blinker import ANY, NamedSignal
 from django.conf import settings  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
 from django.core.signals import setting_changed  # type: ignore[import-untyped]
 from django.db import close_old_connections  # type: ignore[import-untyped]
 from django.dispatch import Signal  # type: ignore[import-untyped]
 from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[import-untyped]
+from django.urls import URLPattern, URLResolver  # type: ignore[import-untyped]
 
+from desktop_auth.permissions import policy_from
 from desktop_auth.resource import signals as core_signals
 from desktop_auth.resource.access import authorize_request
 from desktop_auth.resource.errors import AccessError, MissingToken
@@ -155,13 +158,14 @@ def verifier_from_settings(config: object) -> TokenVerifier:
         )
     permissions = options.pop("permissions", None)
     _checked_keys(SETTING, options, _OPTION_KEYS)
+    trusted = [_issuer_from(index, issuer) for index, issuer in enumerate(issuers)]
     try:
-        return TokenVerifier(
-            [_issuer_from(index, issuer) for index, issuer in enumerate(issuers)],
-            permissions=permissions,
-            **options,
-        )
+        policy = policy_from(permissions)
     except (OSError, TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{SETTING}['permissions']: {exc}") from exc
+    try:
+        return TokenVerifier(trusted, permissions=policy, **options)
+    except ValueError as exc:
         raise ImproperlyConfigured(f"{SETTING}: {exc}") from exc
 
 
@@ -238,9 +242,7 @@ def verified(request: HttpRequest, sender: Any) -> Principal | AccessError:
         except AccessError as exc:
             found = exc
             if not isinstance(exc, MissingToken):
-                send_later(
-                    core_signals.token_rejected, sender, error=exc, request=request_info(request)
-                )
+                send(core_signals.token_rejected, sender, error=exc, request=request_info(request))
         setattr(request, _VERIFIED, found)
         request.principal = found if isinstance(found, Principal) else None
     return found
@@ -251,11 +253,11 @@ def check_permission(request: HttpRequest, permission: str | None, *, sender: An
     else the AccessError to answer. Sends the signals, each refusal once."""
     found = verified(request, sender)
     if isinstance(found, MissingToken):
-        send_later(core_signals.token_rejected, sender, error=found, request=request_info(request))
+        send(core_signals.token_rejected, sender, error=found, request=request_info(request))
     if isinstance(found, AccessError):
         raise found
     authorize_request(
-        get_verifier(), found, permission, sender=sender, request=request_info(request)
+        get_verifier(), found, permission, sender=sender, request=request_info(request), send=send
     )
     return found
 
@@ -280,14 +282,16 @@ class BearerTokenMiddleware:
 
 
 def _sender_of(view: Callable[..., Any]) -> Any:
-    """The view a signal comes from: the function, or the class of a class-based view whose
-    method ``method_decorator`` gave us (as a partial of the bound method)."""
-    bound = getattr(view, "func", None)
-    owner = getattr(bound, "__self__", None)
+    """The view a signal comes from: the function, or the class of a class-based view (its
+    ``as_view()``, or a method ``method_decorator`` gave us as a partial of the bound method)."""
+    view_class = getattr(view, "view_class", None)
+    if isinstance(view_class, type):
+        return view_class
+    owner = getattr(getattr(view, "func", None), "__self__", None)
     return type(owner) if isinstance(view, functools.partial) and owner is not None else view
 
 
-def _csrf_exempt(checked: Callable[..., Any]) -> Any:
+def _csrf_exempt(checked: Callable[..., Any]) -> Callable[..., Any]:
     # Only a bearer token gets through, and a cross-site form cannot send one: CSRF cannot
     # act for the user here (as DRF exempts its API views). A class-based view's own
     # dispatch() still needs csrf_exempt.
@@ -318,7 +322,7 @@ def require_permission(permission: str | None = None) -> Callable[[View], View]:
                 except AccessError as exc:
                     return refusal(exc)
 
-            return _csrf_exempt(checked_async)
+            return cast(View, _csrf_exempt(checked_async))
 
         @functools.wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -328,49 +332,74 @@ def require_permission(permission: str | None = None) -> Callable[[View], View]:
             except AccessError as exc:
                 return refusal(exc)
 
-        return _csrf_exempt(checked)
+        return cast(View, _csrf_exempt(checked))
 
     return decorate
 
 
-# --- the Django signals, fed by the core's ---------------------------------------------------
+def protect(
+    urlpatterns: Iterable[URLPattern | URLResolver], permission: str | None = None
+) -> list[URLPattern | URLResolver]:
+    """``urlpatterns`` (included ones too) with every view behind
+    ``require_permission(permission)``, for a group of URLs that all need it::
+
+        path("reports/", include(protect([path("", ReportList.as_view())], "reports.view")))
+
+    A view may ask for more with its own ``require_permission``: the token is verified once.
+    """
+    protected: list[URLPattern | URLResolver] = []
+    for entry in urlpatterns:
+        if isinstance(entry, URLResolver):
+            protected.append(
+                URLResolver(
+                    entry.pattern,
+                    protect(entry.url_patterns, permission),
+                    entry.default_kwargs,
+                    entry.app_name,
+                    entry.namespace,
+                )
+            )
+        else:
+            checked = require_permission(permission)(entry.callback)
+            protected.append(URLPattern(entry.pattern, checked, entry.default_args, entry.name))
+    return protected
 
 
-def _forwarder(signal: Any, name: str) -> Callable[..., None]:
-    """A receiver of a core (blinker) signal that sends ``signal`` with the same sender and
-    arguments, in the core's worker thread, for a Django request. Database connections a
-    receiver opens in that thread are closed by Django's rules, as around a request."""
+# --- the Django signals, sent beside the core's ---------------------------------------------
 
-    def forward(sender: Any, **kwargs: Any) -> None:
-        info = kwargs.get("request")
-        if not isinstance(info, RequestInfo) or info.framework != FRAMEWORK:
-            return
-        if not signal.has_listeners(sender):
-            return
-        close_old_connections()
-        try:
-            for receiver, result in signal.send_robust(sender, **kwargs):
-                if isinstance(result, Exception):
-                    log.error(
-                        "receiver %s of the Django %s signal failed",
-                        getattr(receiver, "__qualname__", receiver),
-                        name,
-                        exc_info=result,
-                    )
-        finally:
-            close_old_connections()
-
-    forward.__qualname__ = f"forward_to_django_{name}"
-    return forward
-
-
-_forwarders = {
-    core_signals.access_granted: _forwarder(access_granted, "access_granted"),
-    core_signals.access_denied: _forwarder(access_denied, "access_denied"),
-    core_signals.token_rejected: _forwarder(token_rejected, "token_rejected"),
+_DJANGO_SIGNALS = {
+    core_signals.access_granted: access_granted,
+    core_signals.access_denied: access_denied,
+    core_signals.token_rejected: token_rejected,
 }
-for _core_signal, _forward in _forwarders.items():
-    _core_signal.connect(_forward, weak=False)
+# Carries a Django signal's sending to the core's worker threads (send_later's only receiver).
+_relay = NamedSignal("desktop_auth.resource.django")
+
+
+def send(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:
+    """Send the core's ``signal`` (to its blinker receivers) and the Django signal of the same
+    name (to its ``@receiver``\\ s), both in the core's worker threads (``send_later``)."""
+    send_later(signal, sender, **kwargs)
+    django_signal = _DJANGO_SIGNALS[signal]
+    if django_signal.has_listeners(sender):
+        send_later(_relay, sender, django_signal=django_signal, **kwargs)
+
+
+@_relay.connect_via(ANY, weak=False)
+def _send_django_signal(sender: Any, *, django_signal: Any, **kwargs: Any) -> None:
+    """Call ``django_signal``'s receivers, each failure logged. Database connections a receiver
+    opens in this thread are closed by Django's rules, as around a request."""
+    close_old_connections()
+    try:
+        for receiver, result in django_signal.send_robust(sender, **kwargs):
+            if isinstance(result, Exception):
+                log.error(
+                    "receiver %s of a desktop_auth.resource.django signal failed",
+                    getattr(receiver, "__qualname__", receiver),
+                    exc_info=result,
+                )
+    finally:
+        close_old_connections()
 
 
 __all__ = [
@@ -381,9 +410,11 @@ __all__ = [
     "access_granted",
     "check_permission",
     "get_verifier",
+    "protect",
     "refusal",
     "request_info",
     "require_permission",
+    "send",
     "token_rejected",
     "verified",
     "verifier_from_settings",
