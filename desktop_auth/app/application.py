@@ -40,6 +40,7 @@ from desktop_auth.settings import (
 )
 
 if TYPE_CHECKING:
+    from desktop_auth.app.api_pages import ApiPages
     from desktop_auth.app.single_instance import SingleInstance
     from desktop_auth.app.workspace import WorkspaceWindow
     from desktop_auth.oidc import OIDCClient
@@ -161,6 +162,7 @@ class DesktopApp(QObject):
         # Built after the login window is first painted, or on first need (see workspace).
         self._workspace: WorkspaceWindow | None = None
         self._log_viewer: ActivityLogViewer | None = None
+        self._api_pages: ApiPages | None = None  # built with the workspace
         self._background_started = False
         self.notifier = Notifier(self.login_window, parent=self)
         self.notifier.set_enabled(self.settings.notifications)
@@ -231,7 +233,22 @@ class DesktopApp(QObject):
     def _workspace_visible(self) -> bool:
         return self._workspace is not None and self._workspace.isVisible()
 
+    @property
+    def api_pages(self) -> ApiPages:
+        """The documents and reports pages' link to the documents service."""
+        self.workspace  # noqa: B018 -- built with the workspace
+        assert self._api_pages is not None
+        return self._api_pages
+
+    def api_url(self) -> str | None:
+        """The documents service: --api, else the one the embedded start serves (once it
+        serves), else none (the pages show local sample content)."""
+        if self.options.api:
+            return str(self.options.api)
+        return self.embedded.api_url if self.embedded is not None else None
+
     def _build_workspace(self) -> None:
+        from desktop_auth.app.api_pages import ApiPages
         from desktop_auth.app.workspace import WorkspaceWindow
         from desktop_auth.qt.log_viewer import ActivityLogViewer
 
@@ -249,6 +266,22 @@ class DesktopApp(QObject):
         workspace.quit_requested.connect(self.quit)
         workspace.settings_requested.connect(self.open_settings)
         workspace.diagnostics_requested.connect(self.copy_diagnostics)
+
+        pages = self._api_pages = ApiPages(
+            workspace, self.controller, self.api_url, self.connection.ca_bundle, parent=self
+        )
+        # Not login_succeeded: the first sign-in may build the workspace while that signal
+        # is being emitted; _on_login_succeeded calls pages.signed_in itself.
+        events.unlocked.connect(pages.reload)
+        events.session_refreshed.connect(pages.retry_after_renewal)
+        events.session_expired.connect(pages.renewal_failed)
+        events.logged_out.connect(pages.signed_out)
+        workspace.new_document_requested.connect(pages.create_document)
+        workspace.edit_document_requested.connect(pages.edit_document)
+        workspace.delete_document_requested.connect(pages.delete_selected)
+        workspace.delete_confirmed.connect(pages.delete_document)
+        pages.refused.connect(self._on_service_refused)
+        pages.change_failed.connect(self._on_change_failed)
 
     @property
     def keyring_available(self) -> bool:
@@ -534,6 +567,8 @@ class DesktopApp(QObject):
         if ended is not None and self._kept_username is None:
             self.recorder.queue.submit(self.recorder.logged_out, "app quit")
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
+        if self._api_pages is not None:
+            self._api_pages.close()
         if self.embedded is not None:
             self.embedded.stop()
         QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
@@ -655,6 +690,7 @@ class DesktopApp(QObject):
         self.workspace.show_session(session)
         self.workspace.setEnabled(True)
         self._show(self.workspace)
+        self.api_pages.signed_in(session)
         self.notifier.notify(
             DesktopApp.tr("Signed in"),
             DesktopApp.tr("Welcome, {name}.").format(name=session.display_name or session.username),
@@ -782,6 +818,18 @@ class DesktopApp(QObject):
     @pyqtSlot(str, str)
     def _on_permission_denied(self, permission: str, action: str) -> None:
         notify_permission_denied(self.notifier, permission, action)
+
+    @pyqtSlot(str, str, str)
+    def _on_service_refused(self, permission: str, action: str, message: str) -> None:
+        """The documents service said 403 to a change this app let the user try."""
+        self.workspace.show_status_notice(message)
+        self.notifier.notify(DesktopApp.tr("Not allowed"), message)
+        self._record("permission_denied", permission, action, "documents service")
+
+    @pyqtSlot(str)
+    def _on_change_failed(self, message: str) -> None:
+        self.workspace.show_status_notice(message)
+        self.notifier.notify(DesktopApp.tr("Not saved"), message)
 
     @pyqtSlot()
     def _on_log_appended(self) -> None:

@@ -1,5 +1,5 @@
 """The bundled identity server run in-process on 127.0.0.1, with demo accounts, for `desktop-auth`
-without --issuer.
+without --issuer, and beside it the example API (``desktop_auth.demo_api``) that trusts it.
 
 Everything here that imports the server (Flask, SQLAlchemy, Authlib, argon2) runs inside
 ``EmbeddedServer.start``, which the app calls in a worker thread: the login window shows first.
@@ -19,6 +19,8 @@ from desktop_auth.qt.translation import TranslationContext
 log = logging.getLogger(__name__)
 
 EMBEDDED_DIR = "embedded-server"
+# The example API's documents: a deployable of its own, so a folder of its own.
+EMBEDDED_API_DIR = "embedded-api"
 # The passwords are public (the window and the README show them): this server is for trying
 # the app on one computer, and it listens on 127.0.0.1 only.
 DEMO_ACCOUNTS = (
@@ -34,12 +36,20 @@ START_TIMEOUT_SECONDS = 60.0
 
 class EmbeddedServer:
     """The bundled server with data under ``DATA_DIR/embedded-server``; demo accounts on first
-    run. ``start()`` blocks (call it in a worker); ``url()`` waits for it from any thread."""
+    run. ``start()`` blocks (call it in a worker); ``url()`` waits for it from any thread.
+
+    The example API is served too, on another port of 127.0.0.1 (``api_url`` once started),
+    with its documents under ``DATA_DIR/embedded-api``; it checks tokens with the bundled
+    policy, whatever --permissions the app was given.
+    """
 
     tr = TranslationContext("EmbeddedServer")
 
     def __init__(self, data_dir: Path) -> None:
         self.directory = Path(data_dir) / EMBEDDED_DIR
+        self.api_directory = Path(data_dir) / EMBEDDED_API_DIR
+        self.api_url: str | None = None
+        self._api: Any = None
         self._ready = threading.Event()
         self._url: str | None = None
         self._error: BaseException | None = None
@@ -84,7 +94,22 @@ class EmbeddedServer:
         with server_state(served.app).db.session() as session:
             self._provision(session, server_state(served.app).passwords)
         log.info("embedded identity server at %s (data in %s)", served.url, self.directory)
+        self._start_api(str(served.url))
         return str(served.url)
+
+    def _start_api(self, issuer: str) -> None:
+        from desktop_auth.demo_api.serve import ServedAPI
+
+        api = ServedAPI(issuer, self.api_directory)
+        with self._lock:
+            if self._stopped:
+                api.stop()
+                raise ServerError(
+                    EmbeddedServer.tr("The app is quitting; the demo server was not started.")
+                )
+            self._api = api
+        api.start()
+        self.api_url = api.url
 
     def _provision(self, session: Any, passwords: Any) -> None:
         """The native client and the demo accounts, created when missing."""
@@ -131,5 +156,8 @@ class EmbeddedServer:
             self._ready.wait(timeout)
         with self._lock:
             served, self._served = self._served, None
+            api, self._api = self._api, None
+        if api is not None:
+            api.stop()
         if served is not None:
             served.stop()

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from desktop_auth.i18n.languages import UnknownLanguageError, available, language_code
 
@@ -25,6 +26,15 @@ def _language(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _api_url(text: str) -> str:
+    """--api's value: an http(s) URL with a host (plain http only on loopback, checked when
+    the pages call it)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text.rstrip("/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `desktop-auth` command line, as documented in DESIGN.md."""
     parser = argparse.ArgumentParser(
@@ -38,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         "on 127.0.0.1 with demo accounts",
     )
     parser.add_argument("--client-id", metavar="ID", help="OAuth client id registered for this app")
+    parser.add_argument(
+        "--api",
+        metavar="URL",
+        type=_api_url,
+        help="the documents service (the example API, ending in /api) the documents and "
+        "reports pages load from; without --issuer the one started beside the bundled "
+        "server, else none: the pages show local sample content",
+    )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from PyQt5.QtCore import QT_TRANSLATE_NOOP, Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
@@ -12,6 +15,7 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QSplitter,
     QTableWidget,
@@ -27,6 +31,10 @@ from desktop_auth.qt.style import centre_on_screen
 from desktop_auth.qt.translation import TranslationContext
 from desktop_auth.session import Session
 
+if TYPE_CHECKING:
+    from desktop_auth.demo_api.client import Figure
+    from desktop_auth.demo_api.store import Document
+
 # What each part of the workspace needs (DESIGN.md's policy grants them by role).
 DOCUMENTS_READ = "documents.read"
 DOCUMENTS_WRITE = "documents.write"
@@ -34,7 +42,9 @@ REPORTS_VIEW = "reports.view"
 USERS_MANAGE = "users.manage"
 ACTIVITY_VIEW = "activity.view"
 
-# The demo content, translated when shown (dates and figures are the same in every language).
+# The local sample content, shown without a documents service (--issuer without --api) and
+# translated when shown (dates and figures are the same in every language). The example API
+# starts with the same documents (desktop_auth.demo_api.samples), stored in English.
 SAMPLE_DOCUMENTS = (
     (
         QT_TRANSLATE_NOOP("WorkspaceWindow", "Quarterly plan"),
@@ -67,6 +77,15 @@ SAMPLE_REPORTS = (
     (QT_TRANSLATE_NOOP("WorkspaceWindow", "Documents edited"), "37"),
     (QT_TRANSLATE_NOOP("WorkspaceWindow", "Active users"), "12"),
 )
+# The example API's figures by name (desktop_auth.demo_api.api.reports); others show as named.
+FIGURE_LABELS = {
+    "documents": QT_TRANSLATE_NOOP("WorkspaceWindow", "Documents"),
+    "areas": QT_TRANSLATE_NOOP("WorkspaceWindow", "Areas"),
+    "updated_last_7_days": QT_TRANSLATE_NOOP("WorkspaceWindow", "Updated in the last 7 days"),
+    "changed_through_api": QT_TRANSLATE_NOOP("WorkspaceWindow", "Changed through the service"),
+}
+# The role of a documents table row's first item that holds the document's id.
+DOCUMENT_ID_ROLE = Qt.UserRole
 
 
 def status_text(session: Session) -> str:
@@ -78,6 +97,14 @@ def status_text(session: Session) -> str:
 
 def _translated(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(WorkspaceWindow.tr(value) for value in row) for row in rows)
+
+
+def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
+    table.clearContents()
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))
 
 
 def _table(
@@ -92,9 +119,7 @@ def _table(
     table.setAccessibleName(accessible_name)
     table.setAccessibleDescription(description)
     table.setHorizontalHeaderLabels(list(headers))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(value))
+    _fill(table, rows)
     table.setEditTriggers(QAbstractItemView.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectRows)
     # Arrows move between rows; Tab leaves the table instead of walking its cells.
@@ -106,6 +131,23 @@ def _table(
     table.setShowGrid(False)
     table.setAlternatingRowColors(True)
     return table
+
+
+def _status_label(name: str, accessible_name: str) -> QLabel:
+    """Where a page says where its content comes from, that it is loading, or what failed."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setTextFormat(Qt.PlainText)  # messages may quote a server
+    label.setWordWrap(True)
+    label.setAccessibleName(accessible_name)
+    label.hide()
+    return label
+
+
+def draft_parts(text: str) -> tuple[str, str]:
+    """The editor's text as (title, body): the first line is the title, the rest the body."""
+    title, _, body = text.partition("\n")
+    return title.strip(), body
 
 
 def _page(name: str, title: str, body: QWidget, intro: str = "") -> QWidget:
@@ -130,9 +172,16 @@ class WorkspaceWindow(QMainWindow):
     on a permission through ``gate``; menus with Lock (Ctrl+L), Sign out and Quit (Ctrl+Q).
 
     Object names: workspace, documentsPage, documentsTable, documentEditor, editActions (toolbar),
-    newDocument / editDocument / deleteDocument (actions), reportsPage, adminPage,
-    activityPage, lockAction, signOutAction, quitAction, helpMenu, copyDiagnosticsAction,
-    settingsAction (Session -> Settings…, Ctrl+,).
+    newDocument / editDocument / deleteDocument (actions), documentsStatus, reportsPage,
+    reportsTable, reportsStatus, adminPage, activityPage, lockAction, signOutAction,
+    quitAction, helpMenu, copyDiagnosticsAction, settingsAction (Session -> Settings…, Ctrl+,),
+    confirmDelete (the question before a deletion).
+
+    The documents come from the documents service (``show_documents``) or are local samples
+    (``show_local_samples``). The editor's first line is a document's title, the rest its
+    body: Ctrl+N saves it as a new document, Ctrl+E into the selected one, Delete deletes the
+    selected one once confirmed; the window only asks (``*_requested``), the app calls the
+    service.
     """
 
     tr = TranslationContext("WorkspaceWindow")
@@ -142,6 +191,11 @@ class WorkspaceWindow(QMainWindow):
     quit_requested = pyqtSignal()
     settings_requested = pyqtSignal()  # Session -> Settings… (Ctrl+,)
     diagnostics_requested = pyqtSignal()  # Help -> Copy diagnostics
+    new_document_requested = pyqtSignal()  # Ctrl+N
+    edit_document_requested = pyqtSignal()  # Ctrl+E
+    delete_document_requested = pyqtSignal()  # Delete
+    # The id of the selected document, once the user confirmed deleting it.
+    delete_confirmed = pyqtSignal(int)
 
     def __init__(
         self,
@@ -153,6 +207,8 @@ class WorkspaceWindow(QMainWindow):
         self.setObjectName("workspace")
         self.setWindowTitle(WorkspaceWindow.tr("desktop-auth — Workspace"))
         self.gate = gate
+        self._documents: dict[int, Document] = {}
+        self._confirm: QMessageBox | None = None
         self._build(activity_viewer)
         self._gate_widgets()
         # Disabling tabs moved the current one along; every session starts on the first.
@@ -236,7 +292,10 @@ class WorkspaceWindow(QMainWindow):
         self.document_editor.setObjectName("documentEditor")
         self.document_editor.setAccessibleName(WorkspaceWindow.tr("Document text"))
         self.document_editor.setAccessibleDescription(
-            WorkspaceWindow.tr("What you write is kept while the workspace is locked.")
+            WorkspaceWindow.tr(
+                "The first line is the document's title, the rest its text. What you write "
+                "is kept while the workspace is locked."
+            )
         )
         self.document_editor.setPlaceholderText(WorkspaceWindow.tr("Write here…"))
         self.document_editor.setTabChangesFocus(True)  # Tab moves on; no keyboard trap
@@ -251,6 +310,10 @@ class WorkspaceWindow(QMainWindow):
         documents_layout = QVBoxLayout(documents_body)
         documents_layout.setContentsMargins(0, 0, 0, 0)
         documents_layout.addWidget(self.toolbar)
+        self.documents_status = _status_label(
+            "documentsStatus", WorkspaceWindow.tr("Where the documents come from")
+        )
+        documents_layout.addWidget(self.documents_status)
         documents_layout.addWidget(splitter, 1)
         self.documents_page = _page(
             "documentsPage",
@@ -259,17 +322,26 @@ class WorkspaceWindow(QMainWindow):
             WorkspaceWindow.tr("Shared documents of your team."),
         )
 
+        self.reports_table = _table(
+            (WorkspaceWindow.tr("Figure"), WorkspaceWindow.tr("Value")),
+            _translated(SAMPLE_REPORTS),
+            "reportsTable",
+            WorkspaceWindow.tr("Reports"),
+            WorkspaceWindow.tr("Figures about the documents."),
+        )
+        self.reports_status = _status_label(
+            "reportsStatus", WorkspaceWindow.tr("Where the figures come from")
+        )
+        reports_body = QWidget()
+        reports_layout = QVBoxLayout(reports_body)
+        reports_layout.setContentsMargins(0, 0, 0, 0)
+        reports_layout.addWidget(self.reports_status)
+        reports_layout.addWidget(self.reports_table, 1)
         self.reports_page = _page(
             "reportsPage",
             WorkspaceWindow.tr("Reports"),
-            _table(
-                (WorkspaceWindow.tr("Figure"), WorkspaceWindow.tr("Value")),
-                _translated(SAMPLE_REPORTS),
-                "reportsTable",
-                WorkspaceWindow.tr("Reports"),
-                WorkspaceWindow.tr("This week."),
-            ),
-            WorkspaceWindow.tr("This week's figures."),
+            reports_body,
+            WorkspaceWindow.tr("Figures about your team's documents."),
         )
         self.admin_page = _page(
             "adminPage",
@@ -361,6 +433,10 @@ class WorkspaceWindow(QMainWindow):
         self.quit_action.triggered.connect(self.quit_requested)
         self.settings_action.triggered.connect(self.settings_requested)
         self.copy_diagnostics_action.triggered.connect(self.diagnostics_requested)
+        self.new_action.triggered.connect(self.new_document_requested)
+        self.edit_action.triggered.connect(self.edit_document_requested)
+        self.delete_action.triggered.connect(self.delete_document_requested)
+        self.documents_table.currentCellChanged.connect(self._on_current_document_changed)
 
     @property
     def status_message(self) -> str:
@@ -398,9 +474,123 @@ class WorkspaceWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.statusBar().setToolTip("")
 
+    # Documents and reports
+
+    def show_local_samples(self, note: str) -> None:
+        """The built-in sample content, with ``note`` saying that it is only that."""
+        self._documents = {}
+        _fill(self.documents_table, _translated(SAMPLE_DOCUMENTS))
+        _fill(self.reports_table, _translated(SAMPLE_REPORTS))
+        self.set_documents_status(note)
+        self.set_reports_status(note)
+
+    def set_documents_status(self, text: str) -> None:
+        self.documents_status.setText(text)
+        self.documents_status.setAccessibleDescription(text)
+        self.documents_status.setVisible(bool(text))
+
+    def set_reports_status(self, text: str) -> None:
+        self.reports_status.setText(text)
+        self.reports_status.setAccessibleDescription(text)
+        self.reports_status.setVisible(bool(text))
+
+    def show_documents(self, documents: Sequence[Document], select: int | None = None) -> None:
+        """The service's documents; the one with id ``select``, else the one selected before,
+        is selected if it is there."""
+        if select is None:
+            current = self.selected_document()
+            select = current.id if current is not None else None
+        self._documents = {document.id: document for document in documents}
+        self.documents_table.blockSignals(True)
+        try:
+            _fill(
+                self.documents_table,
+                [(d.title, d.area, d.updated_at[:10]) for d in documents],
+            )
+            for row, document in enumerate(documents):
+                item = self.documents_table.item(row, 0)
+                item.setData(DOCUMENT_ID_ROLE, document.id)
+                if document.id == select:
+                    self.documents_table.selectRow(row)
+        finally:
+            self.documents_table.blockSignals(False)
+
+    def show_figures(self, figures: Sequence[Figure]) -> None:
+        rows = [
+            (
+                WorkspaceWindow.tr(FIGURE_LABELS[f.name]) if f.name in FIGURE_LABELS else f.name,
+                str(f.value),
+            )
+            for f in figures
+        ]
+        _fill(self.reports_table, rows)
+
+    def clear_documents(self) -> None:
+        self._documents = {}
+        _fill(self.documents_table, [])
+        _fill(self.reports_table, [])
+
+    def selected_document(self) -> Document | None:
+        """The document of the table's current row, when it came from the service."""
+        item = self.documents_table.item(self.documents_table.currentRow(), 0)
+        if item is None or not self.documents_table.selectionModel().hasSelection():
+            return None
+        document_id = item.data(DOCUMENT_ID_ROLE)
+        return self._documents.get(document_id) if isinstance(document_id, int) else None
+
+    def draft(self) -> tuple[str, str]:
+        """(title, body) of what the editor holds."""
+        return draft_parts(self.document_editor.toPlainText())
+
+    def mark_draft_saved(self) -> None:
+        """The editor's text is now in the service: choosing another document may replace it."""
+        self.document_editor.document().setModified(False)
+
+    @pyqtSlot(int, int, int, int)
+    def _on_current_document_changed(self, row: int, *_: int) -> None:
+        """Show the chosen document in the editor, unless that would replace unsaved text."""
+        if self.document_editor.document().isModified():
+            return
+        item = self.documents_table.item(row, 0)
+        document_id = item.data(DOCUMENT_ID_ROLE) if item is not None else None
+        document = self._documents.get(document_id) if isinstance(document_id, int) else None
+        if document is None:
+            return
+        self.document_editor.setPlainText(f"{document.title}\n{document.body}")
+        self.mark_draft_saved()
+
+    def confirm_delete(self, document: Document) -> None:
+        """Ask before deleting ``document`` (Enter deletes, Esc keeps it): ``delete_confirmed``
+        with its id when the answer is Delete."""
+        box = self._confirm = QMessageBox(
+            QMessageBox.Question,
+            WorkspaceWindow.tr("Delete document"),
+            WorkspaceWindow.tr("Delete “{title}” for everyone? This cannot be undone.").format(
+                title=document.title
+            ),
+            QMessageBox.NoButton,
+            self,
+        )
+        box.setObjectName("confirmDelete")
+        delete = box.addButton(WorkspaceWindow.tr("&Delete"), QMessageBox.DestructiveRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(delete)
+        box.setEscapeButton(QMessageBox.Cancel)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+
+        def answered() -> None:
+            self._confirm = None
+            if box.clickedButton() is delete:
+                self.delete_confirmed.emit(document.id)
+
+        box.finished.connect(answered)
+        box.open()
+
     def clear_session(self) -> None:
         """Signed out: nothing of this user's work stays for the next one to see."""
         self.tabs.setCurrentIndex(0)
+        if self._confirm is not None:
+            self._confirm.reject()
         self.document_editor.clear()
         self.documents_table.clearSelection()
         self.clear_status_notice()

@@ -241,11 +241,15 @@ class ActivityRecorder:
         self._current = session
         self._append("unlocked", session.username, session.issuer)
 
-    def permission_denied(self, permission: str, action: str) -> None:
+    def permission_denied(self, permission: str, action: str, refused_by: str = "") -> None:
+        """``refused_by``: the service that refused (a 403); empty when this app did."""
         session = self._current
+        detail = {"permission": permission, "action": action}
+        if refused_by:
+            detail["refused_by"] = refused_by
         self._append(
             "permission_denied",
             session.username if session else None,
             session.issuer if session else None,
-            {"permission": permission, "action": action},
+            detail,
         )

@@ -63,7 +63,7 @@ def unexpected_message() -> str:
     )
 
 
-def _explanation(error: BaseException) -> str:
+def explanation(error: BaseException) -> str:
     """Why ``error`` happened, as a sentence fit to show (in the user's language where the
     library's message is known); an unexpected error is only named (its message might hold a
     secret)."""
@@ -92,7 +92,7 @@ def revocation_failed_message(error: BaseException) -> str:
     return AuthController.tr(
         "You are signed out on this computer, but the identity server could not be told; "
         "your session there ends when it expires. {explanation}"
-    ).format(explanation=_explanation(error))
+    ).format(explanation=explanation(error))
 
 
 def failure_for(error: BaseException) -> AuthFailure:
@@ -463,7 +463,7 @@ class AuthController(QObject):
                 seconds,
                 AuthController.tr(
                     "Could not renew your session; trying again in {seconds} s. {explanation}"
-                ).format(seconds=seconds, explanation=_explanation(error)),
+                ).format(seconds=seconds, explanation=explanation(error)),
             )
             return
         if isinstance(error, TRANSIENT_ERRORS):

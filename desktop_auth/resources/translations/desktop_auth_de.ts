@@ -215,6 +215,119 @@
     </message>
 </context>
 <context>
+    <name>ApiPages</name>
+    <message>
+        <location filename="../../app/api_pages.py" line="104"/>
+        <source>Local sample content: no documents service is set up (start with --api URL). Changes are not saved.</source>
+        <translation>Lokale Beispielinhalte: Es ist kein Dokumentendienst eingerichtet (mit --api URL starten). Änderungen werden nicht gespeichert.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="122"/>
+        <source>Loading documents…</source>
+        <translation>Dokumente werden geladen…</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="125"/>
+        <source>Loading figures…</source>
+        <translation>Kennzahlen werden geladen…</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="142"/>
+        <source>These are local sample documents; changes need a documents service (start with --api URL).</source>
+        <translation>Dies sind lokale Beispieldokumente; Änderungen brauchen einen Dokumentendienst (mit --api URL starten).</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="157"/>
+        <source>Write the new document&apos;s title on the first line of the editor.</source>
+        <translation>Schreiben Sie den Titel des neuen Dokuments in die erste Zeile des Editors.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="182"/>
+        <source>Saving “{title}”…</source>
+        <translation>„{title}“ wird gespeichert…</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="173"/>
+        <source>Select the document to change first (arrow keys in the list).</source>
+        <translation>Wählen Sie zuerst das zu ändernde Dokument aus (Pfeiltasten in der Liste).</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="178"/>
+        <source>Write the document&apos;s title on the first line of the editor.</source>
+        <translation>Schreiben Sie den Titel des Dokuments in die erste Zeile des Editors.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="194"/>
+        <source>Select the document to delete first (arrow keys in the list).</source>
+        <translation>Wählen Sie zuerst das zu löschende Dokument aus (Pfeiltasten in der Liste).</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="208"/>
+        <source>Saved “{title}”.</source>
+        <translation>„{title}“ gespeichert.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="215"/>
+        <source>Document deleted.</source>
+        <translation>Dokument gelöscht.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="278"/>
+        <source>Your text is still in the editor.</source>
+        <translation>Ihr Text steht weiterhin im Editor.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="287"/>
+        <source>your account may not change documents</source>
+        <translation>Ihr Konto darf keine Dokumente ändern</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="289"/>
+        <source>your account may not view reports</source>
+        <translation>Ihr Konto darf keine Berichte ansehen</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="291"/>
+        <source>your account may not read documents</source>
+        <translation>Ihr Konto darf keine Dokumente lesen</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="292"/>
+        <source>The documents service refused: {what} ({permission}).</source>
+        <translation>Der Dokumentendienst hat abgelehnt: {what} ({permission}).</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="296"/>
+        <source>The documents service did not accept your sign-in ({reason}). Sign out and sign in again.</source>
+        <translation>Der Dokumentendienst hat Ihre Anmeldung nicht akzeptiert ({reason}). Melden Sie sich ab und erneut an.</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="301"/>
+        <source>The documents service did not accept the request: {reason}</source>
+        <translation>Der Dokumentendienst hat die Anfrage nicht angenommen: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="305"/>
+        <source>The documents service cannot be reached securely: {reason}</source>
+        <translation>Der Dokumentendienst ist nicht sicher erreichbar: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="307"/>
+        <source>The documents service cannot be reached: {reason}</source>
+        <translation>Der Dokumentendienst ist nicht erreichbar: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="309"/>
+        <source>The documents service has a problem: {reason}</source>
+        <translation>Der Dokumentendienst hat ein Problem: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_pages.py" line="327"/>
+        <source>{action} was not saved: your session ended. Unlock, then try again; your text is still in the editor.</source>
+        <translation>„{action}“ wurde nicht gespeichert: Ihre Sitzung ist abgelaufen. Entsperren Sie und versuchen Sie es erneut; Ihr Text steht weiterhin im Editor.</translation>
+    </message>
+</context>
+<context>
     <name>AuthController</name>
     <message>
         <location filename="../../qt/controller.py" line="56"/>
@@ -250,117 +363,117 @@
 <context>
     <name>DesktopApp</name>
     <message>
-        <location filename="../../app/application.py" line="59"/>
+        <location filename="../../app/application.py" line="60"/>
         <source>another user signed in</source>
         <translation>ein anderer Benutzer hat sich angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="156"/>
+        <location filename="../../app/application.py" line="157"/>
         <source>Starting the demo server…</source>
         <translation>Der Demo-Server wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="158"/>
+        <location filename="../../app/application.py" line="159"/>
         <source>Identity server: {issuer}</source>
         <translation>Identitätsserver: {issuer}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="311"/>
+        <location filename="../../app/application.py" line="344"/>
         <source>Checking the system keyring…</source>
         <translation>Der System-Schlüsselbund wird geprüft…</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="361"/>
+        <location filename="../../app/application.py" line="394"/>
         <source>The saved session of {username} could not be read: {reason}</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht gelesen werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="394"/>
+        <location filename="../../app/application.py" line="427"/>
         <source>This computer could not keep you signed in: {reason} You stay signed in until you quit; next time you will sign in again.</source>
         <translation>Dieser Computer kann Sie nicht angemeldet halten: {reason} Sie bleiben angemeldet, bis Sie die App beenden; beim nächsten Start melden Sie sich erneut an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="413"/>
+        <location filename="../../app/application.py" line="446"/>
         <source>The saved session of {username} could not be removed from the system keyring: {reason} Remove the entry {entry} there yourself.</source>
         <translation>Die gespeicherte Sitzung von {username} konnte nicht aus dem System-Schlüsselbund entfernt werden: {reason} Entfernen Sie den Eintrag {entry} dort selbst.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="458"/>
+        <location filename="../../app/application.py" line="491"/>
         <source>System keyring</source>
         <translation>System-Schlüsselbund</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="505"/>
+        <location filename="../../app/application.py" line="538"/>
         <source>Demo server at {url}</source>
         <translation>Demo-Server unter {url}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="510"/>
+        <location filename="../../app/application.py" line="543"/>
         <source>The demo server could not start.</source>
         <translation>Der Demo-Server konnte nicht starten.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="511"/>
+        <location filename="../../app/application.py" line="544"/>
         <source>The demo server could not start ({error}). Restart the app, or use --issuer to sign in to another server.</source>
         <translation>Der Demo-Server konnte nicht starten ({error}). Starten Sie die App neu, oder melden Sie sich mit --issuer bei einem anderen Server an.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="577"/>
+        <location filename="../../app/application.py" line="612"/>
         <source>A changed issuer, client id or CA bundle is used from the next start of desktop-auth; the idle lock and notifications change at once.</source>
         <translation>Geänderte Angaben zu Aussteller, Client-ID oder CA-Bundle gelten ab dem nächsten Start von desktop-auth; Sperre bei Inaktivität und Benachrichtigungen ändern sich sofort.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="582"/>
+        <location filename="../../app/application.py" line="617"/>
         <source>This run uses --issuer {issuer} from the command line, which overrides these three settings.</source>
         <translation>Dieser Start verwendet --issuer {issuer} aus der Befehlszeile; das hat Vorrang vor diesen drei Einstellungen.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="636"/>
+        <location filename="../../app/application.py" line="671"/>
         <source>Diagnostics copied</source>
         <translation>Diagnosedaten kopiert</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="636"/>
+        <location filename="../../app/application.py" line="671"/>
         <source>Paste them into your bug report; they hold no passwords or tokens.</source>
         <translation>Fügen Sie sie in Ihren Fehlerbericht ein; sie enthalten keine Passwörter oder Tokens.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="658"/>
+        <location filename="../../app/application.py" line="694"/>
         <source>Signed in</source>
         <translation>Angemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="658"/>
+        <location filename="../../app/application.py" line="694"/>
         <source>Welcome, {name}.</source>
         <translation>Willkommen, {name}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="703"/>
+        <location filename="../../app/application.py" line="739"/>
         <source>Sign-in failed</source>
         <translation>Anmeldung fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="710"/>
+        <location filename="../../app/application.py" line="746"/>
         <source>You were signed out: {reason}</source>
         <translation>Sie wurden abgemeldet: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="712"/>
+        <location filename="../../app/application.py" line="748"/>
         <source>Your saved session could not be restored: {reason}</source>
         <translation>Ihre gespeicherte Sitzung konnte nicht wiederhergestellt werden: {reason}</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="727"/>
+        <location filename="../../app/application.py" line="763"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="738"/>
+        <location filename="../../app/application.py" line="774"/>
         <source>Session expired</source>
         <translation>Sitzung abgelaufen</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="738"/>
+        <location filename="../../app/application.py" line="774"/>
         <source>Enter your password to continue where you were.</source>
         <translation>Geben Sie Ihr Passwort ein, um dort weiterzuarbeiten, wo Sie aufgehört haben.</translation>
     </message>
@@ -370,7 +483,7 @@
         <translation>Nur auf diesem Computer abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../qt/notifications.py" line="104"/>
+        <location filename="../../app/application.py" line="826"/>
         <source>Not allowed</source>
         <translation>Nicht erlaubt</translation>
     </message>
@@ -380,9 +493,14 @@
         <translation>„{action}“ erfordert die Berechtigung {permission}.</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="448"/>
+        <location filename="../../app/application.py" line="481"/>
         <source>Activity log</source>
         <translation>Aktivitätsprotokoll</translation>
+    </message>
+    <message>
+        <location filename="../../app/application.py" line="832"/>
+        <source>Not saved</source>
+        <translation>Nicht gespeichert</translation>
     </message>
 </context>
 <context>
@@ -421,17 +539,17 @@
 <context>
     <name>EmbeddedServer</name>
     <message>
-        <location filename="../../app/embedded.py" line="79"/>
+        <location filename="../../app/embedded.py" line="107"/>
         <source>The app is quitting; the demo server was not started.</source>
         <translation>Die App wird beendet; der Demo-Server wurde nicht gestartet.</translation>
     </message>
     <message>
-        <location filename="../../app/embedded.py" line="114"/>
+        <location filename="../../app/embedded.py" line="139"/>
         <source>The demo server did not start in time; restart the app.</source>
         <translation>Der Demo-Server ist nicht rechtzeitig gestartet; starten Sie die App neu.</translation>
     </message>
     <message>
-        <location filename="../../app/embedded.py" line="118"/>
+        <location filename="../../app/embedded.py" line="143"/>
         <source>The demo server could not start: {error}</source>
         <translation>Der Demo-Server konnte nicht starten: {error}</translation>
     </message>
@@ -1160,304 +1278,344 @@
 <context>
     <name>WorkspaceWindow</name>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Quarterly plan</source>
         <translation>Quartalsplan</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Planning</source>
         <translation>Planung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Onboarding checklist</source>
         <translation>Einarbeitungsplan</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>People</source>
         <translation>Personal</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Release notes 0.1</source>
         <translation>Versionshinweise 0.1</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Engineering</source>
         <translation>Entwicklung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Security review</source>
         <translation>Sicherheitsprüfung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Budget draft</source>
         <translation>Budgetentwurf</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="38"/>
+        <location filename="../../app/workspace.py" line="48"/>
         <source>Finance</source>
         <translation>Finanzen</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="65"/>
+        <location filename="../../app/workspace.py" line="75"/>
         <source>Sign-ins this week</source>
         <translation>Anmeldungen diese Woche</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="65"/>
+        <location filename="../../app/workspace.py" line="75"/>
         <source>Documents edited</source>
         <translation>Bearbeitete Dokumente</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="65"/>
+        <location filename="../../app/workspace.py" line="75"/>
         <source>Active users</source>
         <translation>Aktive Benutzer</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="75"/>
+        <location filename="../../app/workspace.py" line="94"/>
         <source>no roles</source>
         <translation>keine Rollen</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="76"/>
+        <location filename="../../app/workspace.py" line="95"/>
         <source>Signed in as {name} ({roles})</source>
         <translation>Angemeldet als {name} ({roles})</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="154"/>
+        <location filename="../../app/workspace.py" line="208"/>
         <source>desktop-auth — Workspace</source>
         <translation>desktop-auth — Arbeitsbereich</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="165"/>
+        <location filename="../../app/workspace.py" line="221"/>
         <source>&amp;Lock</source>
         <translation>&amp;Sperren</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="168"/>
+        <location filename="../../app/workspace.py" line="224"/>
         <source>Sign &amp;out</source>
         <translation>&amp;Abmelden</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="171"/>
+        <location filename="../../app/workspace.py" line="227"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="174"/>
+        <location filename="../../app/workspace.py" line="230"/>
         <source>Se&amp;ttings…</source>
         <translation>Eins&amp;tellungen…</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="179"/>
+        <location filename="../../app/workspace.py" line="235"/>
         <source>&amp;New document</source>
         <translation>&amp;Neues Dokument</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="182"/>
+        <location filename="../../app/workspace.py" line="238"/>
         <source>&amp;Edit document</source>
         <translation>Dokument &amp;bearbeiten</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="185"/>
+        <location filename="../../app/workspace.py" line="241"/>
         <source>&amp;Delete document</source>
         <translation>Dokument &amp;löschen</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="192"/>
+        <location filename="../../app/workspace.py" line="248"/>
         <source>{action} ({shortcut})</source>
         <translation>{action} ({shortcut})</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="198"/>
+        <location filename="../../app/workspace.py" line="254"/>
         <source>&amp;Session</source>
         <translation>&amp;Sitzung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="205"/>
+        <location filename="../../app/workspace.py" line="261"/>
         <source>&amp;Edit</source>
         <translation>&amp;Bearbeiten</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="208"/>
+        <location filename="../../app/workspace.py" line="264"/>
         <source>Copy &amp;diagnostics</source>
         <translation>&amp;Diagnosedaten kopieren</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="210"/>
+        <location filename="../../app/workspace.py" line="266"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="214"/>
+        <location filename="../../app/workspace.py" line="270"/>
         <source>Edit</source>
         <translation>Bearbeiten</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="221"/>
+        <location filename="../../app/workspace.py" line="277"/>
         <source>Title</source>
         <translation>Titel</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="221"/>
+        <location filename="../../app/workspace.py" line="277"/>
         <source>Area</source>
         <translation>Bereich</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="221"/>
+        <location filename="../../app/workspace.py" line="277"/>
         <source>Updated</source>
         <translation>Geändert</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="255"/>
+        <location filename="../../app/workspace.py" line="318"/>
         <source>Documents</source>
         <translation>Dokumente</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="221"/>
+        <location filename="../../app/workspace.py" line="277"/>
         <source>Ctrl+N adds a document, Ctrl+E edits the selected one, Delete deletes it.</source>
         <translation>Strg+N fügt ein Dokument hinzu, Strg+E bearbeitet das ausgewählte, Entf löscht es.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="237"/>
+        <location filename="../../app/workspace.py" line="293"/>
         <source>Document text</source>
         <translation>Dokumenttext</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="238"/>
-        <source>What you write is kept while the workspace is locked.</source>
-        <translation>Was Sie schreiben, bleibt erhalten, während der Arbeitsbereich gesperrt ist.</translation>
-    </message>
-    <message>
-        <location filename="../../app/workspace.py" line="241"/>
+        <location filename="../../app/workspace.py" line="300"/>
         <source>Write here…</source>
         <translation>Hier schreiben…</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="255"/>
+        <location filename="../../app/workspace.py" line="318"/>
         <source>Shared documents of your team.</source>
         <translation>Gemeinsame Dokumente Ihres Teams.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="262"/>
+        <location filename="../../app/workspace.py" line="340"/>
         <source>Reports</source>
         <translation>Berichte</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="262"/>
+        <location filename="../../app/workspace.py" line="325"/>
         <source>Figure</source>
         <translation>Kennzahl</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="262"/>
+        <location filename="../../app/workspace.py" line="325"/>
         <source>Value</source>
         <translation>Wert</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="262"/>
-        <source>This week.</source>
-        <translation>Diese Woche.</translation>
-    </message>
-    <message>
-        <location filename="../../app/workspace.py" line="262"/>
-        <source>This week&apos;s figures.</source>
-        <translation>Die Kennzahlen dieser Woche.</translation>
-    </message>
-    <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>Administration</source>
         <translation>Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>User</source>
         <translation>Benutzer</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>Roles</source>
         <translation>Rollen</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>Users</source>
         <translation>Benutzer</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>The accounts of the identity server and their roles.</source>
         <translation>Die Konten des Identitätsservers und ihre Rollen.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="274"/>
+        <location filename="../../app/workspace.py" line="346"/>
         <source>Accounts of the identity server. Change them with `desktop-auth-server user roles NAME r1,r2`.</source>
         <translation>Konten des Identitätsservers. Ändern Sie sie mit `desktop-auth-server user roles NAME r1,r2`.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="290"/>
+        <location filename="../../app/workspace.py" line="362"/>
         <source>The activity log is not available.</source>
         <translation>Das Aktivitätsprotokoll ist nicht verfügbar.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="294"/>
+        <location filename="../../app/workspace.py" line="366"/>
         <source>Activity log</source>
         <translation>Aktivitätsprotokoll</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="294"/>
+        <location filename="../../app/workspace.py" line="366"/>
         <source>What happened on this computer: sign-ins, failures, locks and sign-outs.</source>
         <translation>Was auf diesem Computer geschah: Anmeldungen, Fehlschläge, Sperren und Abmeldungen.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="306"/>
+        <location filename="../../app/workspace.py" line="378"/>
         <source>Workspace sections</source>
         <translation>Abschnitte des Arbeitsbereichs</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="308"/>
+        <location filename="../../app/workspace.py" line="380"/>
         <source>Alt+D Documents, Alt+R Reports, Alt+A Administration, Alt+L Activity log.</source>
         <translation>Alt+D Dokumente, Alt+R Berichte, Alt+V Verwaltung, Alt+P Aktivitätsprotokoll.</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="313"/>
+        <location filename="../../app/workspace.py" line="385"/>
         <source>&amp;Documents</source>
         <translation>&amp;Dokumente</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="314"/>
+        <location filename="../../app/workspace.py" line="386"/>
         <source>&amp;Reports</source>
         <translation>Be&amp;richte</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="315"/>
+        <location filename="../../app/workspace.py" line="387"/>
         <source>&amp;Administration</source>
         <translation>&amp;Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="316"/>
+        <location filename="../../app/workspace.py" line="388"/>
         <source>Activity &amp;log</source>
         <translation>Aktivitäts&amp;protokoll</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="325"/>
+        <location filename="../../app/workspace.py" line="397"/>
         <source>Signed-in user</source>
         <translation>Angemeldeter Benutzer</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="331"/>
+        <location filename="../../app/workspace.py" line="403"/>
         <source>Roles of the signed-in user</source>
         <translation>Rollen des angemeldeten Benutzers</translation>
     </message>
     <message>
-        <location filename="../../app/workspace.py" line="345"/>
+        <location filename="../../app/workspace.py" line="417"/>
         <source>Session status</source>
         <translation>Sitzungsstatus</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="83"/>
+        <source>Areas</source>
+        <translation>Bereiche</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="84"/>
+        <source>Updated in the last 7 days</source>
+        <translation>In den letzten 7 Tagen geändert</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="85"/>
+        <source>Changed through the service</source>
+        <translation>Über den Dienst geändert</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="294"/>
+        <source>The first line is the document&apos;s title, the rest its text. What you write is kept while the workspace is locked.</source>
+        <translation>Die erste Zeile ist der Titel des Dokuments, der Rest sein Text. Was Sie schreiben, bleibt erhalten, während der Arbeitsbereich gesperrt ist.</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="313"/>
+        <source>Where the documents come from</source>
+        <translation>Woher die Dokumente stammen</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="325"/>
+        <source>Figures about the documents.</source>
+        <translation>Kennzahlen zu den Dokumenten.</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="332"/>
+        <source>Where the figures come from</source>
+        <translation>Woher die Kennzahlen stammen</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="340"/>
+        <source>Figures about your team&apos;s documents.</source>
+        <translation>Kennzahlen zu den Dokumenten Ihres Teams.</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="565"/>
+        <source>Delete document</source>
+        <translation>Dokument löschen</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="565"/>
+        <source>Delete “{title}” for everyone? This cannot be undone.</source>
+        <translation>„{title}“ für alle löschen? Das lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <location filename="../../app/workspace.py" line="575"/>
+        <source>&amp;Delete</source>
+        <translation>&amp;Löschen</translation>
     </message>
 </context>
 </TS>
