@@ -42,6 +42,7 @@ from tests.server.conftest import free_port, wait_for
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "examples" / "resource_django"
 START_TIMEOUT = 60.0
+SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
 
 
 @dataclass
@@ -93,11 +94,12 @@ def run_django(
 ) -> subprocess.Popen[bytes]:
     """Start ``command`` (Django's runserver) and wait until ``ready_path`` answers. Its
     standard input is a pipe: the test project exits when it closes."""
+    inherited = {name: value for name, value in os.environ.items() if name != SETTINGS_MODULE}
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
             cwd=cwd,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            env={**inherited, "PYTHONUNBUFFERED": "1", **env},
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -541,3 +543,55 @@ def test_the_middleware_and_decorator_import_without_rest_framework() -> None:
     )
 
     assert (done.returncode, done.stdout) == (0, "no drf\n"), done.stderr
+
+
+# --- examples/resource_django ----------------------------------------------------------------
+
+
+def test_the_example_project_serves_its_api_and_audits_through_its_receivers(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    audit_log = tmp_path / "audit.jsonl"
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {"DESKTOP_AUTH_ISSUER": server.url, "AUDIT_LOG": str(audit_log)}
+    command = [sys.executable, "manage.py", "runserver", url[7:], "--noreload"]
+    process = run_django(command, EXAMPLE, env, url, "/not-found", tmp_path / "out.txt")
+    example = DjangoApi(url, audit_log, process, tmp_path / "out.txt")
+    try:
+        alice = server.sign_in(*ALICE)["access_token"]
+        bob = server.sign_in(*BOB)["access_token"]
+
+        assert example.call("GET", "/documents", bob).status_code == 200
+        assert example.call("POST", "/documents", alice).json()["author"] == "alice"
+        assert_forbidden(example.call("POST", "/documents", bob), "documents.write")
+        assert_forbidden(example.call("GET", "/reports/", bob), "reports.view")
+        assert example.call("GET", "/reports/", alice).json() == {
+            "reports": [],
+            "viewer": "alice",
+        }
+        assert example.call("GET", "/api/profile", bob).json() == {
+            "username": "bob",
+            "roles": ["viewer"],
+            "may_write": False,
+        }
+        assert example.call("GET", "/documents").status_code == 401
+
+        def audited() -> list[dict[str, Any]]:
+            lines = audit_log.read_text().splitlines() if audit_log.exists() else []
+            return [json.loads(line) for line in lines] if len(lines) >= 7 else []
+
+        events = wait_for(audited, timeout=15)
+        assert sorted((e["event"], e.get("username"), e["method"], e["path"]) for e in events) == [
+            ("denied", "bob", "GET", "/reports/"),
+            ("denied", "bob", "POST", "/documents"),
+            ("granted", "alice", "GET", "/reports/"),
+            ("granted", "alice", "POST", "/documents"),
+            ("granted", "bob", "GET", "/api/profile"),
+            ("granted", "bob", "GET", "/documents"),
+            ("rejected", None, "GET", "/documents"),
+        ]
+        text = audit_log.read_text()
+        assert alice not in text
+        assert bob not in text
+    finally:
+        example.stop()
