@@ -105,9 +105,16 @@ class ReadinessProbe:
 
     def _run(self, done: threading.Event) -> None:
         try:
-            self._outcome = self._checks(utcnow())
-        finally:
-            done.set()
+            outcome = self._checks(utcnow())
+        except Exception as exc:
+            # Not ready rather than the last outcome: a check that breaks proves nothing.
+            log.exception("the readiness check failed")
+            unknown = _skipped("the check failed")
+            outcome = Readiness(
+                Check(False, f"check failed: {type(exc).__name__}"), unknown, unknown
+            )
+        self._outcome = outcome
+        done.set()
 
     def _checks(self, now: datetime) -> Readiness:
         try:

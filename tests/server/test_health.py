@@ -229,3 +229,18 @@ def test_readyz_answers_503_within_its_timeout_when_the_database_is_silent(
 
     relay.up()
     wait_for(lambda: readiness(server)[0] == 200, timeout=10)
+
+
+def test_a_check_that_breaks_makes_the_server_not_ready(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert readiness(server)[0] == 200
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.state.readiness, "_schema", broken)
+    status, checks = readiness(server)
+    assert status == 503
+    assert checks["database"]["detail"] == "check failed: RuntimeError"
+    assert "the readiness check failed" in caplog.text
