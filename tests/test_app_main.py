@@ -29,6 +29,8 @@ def test_accepts_exactly_the_documented_options():
             "--permissions",
             "p.toml",
             "--allow-password-grant",
+            "--api",
+            "https://docs.example.com/api/",
         ]
     )
     assert args.issuer == "https://id.example.com/realms/x"
@@ -37,6 +39,14 @@ def test_accepts_exactly_the_documented_options():
     assert args.ca_bundle == Path("ca.pem")
     assert args.permissions == Path("p.toml")
     assert args.allow_password_grant is True
+    assert args.api == "https://docs.example.com/api"
+
+
+def test_api_must_be_an_http_url(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--api", "docs.example.com"])
+    assert exit_info.value.code == 2
+    assert "'docs.example.com' is not an http:// or https:// URL" in capsys.readouterr().err
 
 
 def test_unknown_option_is_a_usage_error(capsys):
@@ -61,7 +71,14 @@ def test_help_lists_the_options_without_loading_qt():
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
-    for option in ("--issuer", "--client-id", "--data-dir", "--ca-bundle", "--permissions"):
+    for option in (
+        "--issuer",
+        "--client-id",
+        "--data-dir",
+        "--ca-bundle",
+        "--permissions",
+        "--api",
+    ):
         assert option in result.stdout
     assert "--allow-password-grant" in result.stdout
     assert result.stdout.rstrip().endswith("PyQt5 not loaded")

@@ -42,12 +42,14 @@ class ServedAPI:
         host: str = "127.0.0.1",
         port: int = 0,
         audience: str = AUDIENCE,
+        leeway: float = 60,
     ) -> None:
         """Trust tokens of ``issuer`` for ``audience``; documents in ``data_dir``;
-        ``permissions``: the policy file (None: the bundled one, as the desktop app's)."""
+        ``permissions``: the policy file (None: the bundled one, as the desktop app's);
+        ``leeway``: seconds of clock skew allowed on a token's times."""
         self.store = DocumentStore.in_dir(data_dir)
         self.verifier = TokenVerifier(
-            Issuer(issuer, audience), permissions=permissions, realm=REALM
+            Issuer(issuer, audience), permissions=permissions, realm=REALM, leeway=leeway
         )
         self.app = create_api(self.verifier, self.store)
         self.server: BaseWSGIServer = make_server(

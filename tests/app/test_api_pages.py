@@ -7,7 +7,9 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QLabel, QMessageBox
 
+from desktop_auth.app.embedded import DEMO_ACCOUNTS
 from desktop_auth.demo_api.samples import SAMPLE_DOCUMENTS
+from desktop_auth.demo_api.serve import ServedAPI
 from tests.app.conftest import focused, sign_in_with_keyboard
 from tests.app.test_sign_in import logged_events, tab_enabled
 from tests.server.conftest import ALICE, BOB
@@ -233,3 +235,39 @@ def test_without_a_service_the_pages_say_they_show_local_sample_content(qtbot, s
     assert workspace.documents_table.rowCount() == len(SAMPLE_DOCUMENTS)
     qtbot.keyClick(workspace, Qt.Key_N, Qt.ControlModifier)
     assert "local sample documents" in workspace.statusBar().currentMessage()
+
+
+def test_the_embedded_start_serves_the_api_the_pages_load_from(qtbot, make_app):
+    app = make_app()
+    alice = DEMO_ACCOUNTS[0]
+    with qtbot.waitSignal(app.events.login_succeeded, timeout=30_000):
+        sign_in_with_keyboard(qtbot, app, alice.username, alice.password)
+    qtbot.waitUntil(app.workspace.isActiveWindow)
+
+    assert app.api_url() == app.embedded.api_url
+    wait_for_documents(qtbot, app.workspace, len(SAMPLE_DOCUMENTS))
+    assert table_titles(app.workspace.documents_table)[0] == "Release notes 0.1"  # newest first
+
+
+def test_a_token_the_service_refuses_is_renewed_once_and_the_save_goes_through(
+    qtbot, start_server, make_app, tmp_path
+):
+    live = start_server(access_token_lifetime=6)
+    live.add_user(*ALICE, roles=("admin",))
+    api = ServedAPI(live.url, tmp_path / "api", leeway=0).start()
+    try:
+        app = signed_in(qtbot, make_app, ALICE, "--issuer", live.url, "--api", api.url)
+        workspace = app.workspace
+        wait_for_documents(qtbot, workspace, len(SAMPLE_DOCUMENTS))
+        # Kept from renewing on time: the access token expires before the save is sent.
+        app.controller._refresh_timer.stop()
+        type_into_editor(qtbot, workspace, "After expiry\nStill saved.")
+        qtbot.wait(6_500)
+
+        with qtbot.waitSignal(app.events.session_refreshed, timeout=15_000):
+            qtbot.keyClick(focused(), Qt.Key_N, Qt.ControlModifier)
+
+        qtbot.waitUntil(lambda: "After expiry" in [d.title for d in api.store.list()])
+        assert workspace.statusBar().currentMessage() == "Saved “After expiry”."
+    finally:
+        api.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+import requests
 
 from desktop_auth.app.embedded import DEMO_ACCOUNTS, EmbeddedServer
 from desktop_auth.errors import ServerError
@@ -71,3 +72,34 @@ def test_url_reports_a_server_that_could_not_start(tmp_path):
         server.start()
     with pytest.raises(ServerError, match="The demo server could not start"):
         server.url(timeout=1)
+
+
+def test_the_example_api_is_served_beside_it_and_trusts_its_tokens(embedded, tmp_path):
+    url = embedded.start()
+
+    assert embedded.api_url is not None
+    assert embedded.api_url.startswith("http://127.0.0.1:")
+    assert embedded.api_url.endswith("/api")
+    client = ServerClient(url)
+    try:
+        alice, bob = (
+            {"Authorization": f"Bearer {client.sign_in(a.username, a.password)['access_token']}"}
+            for a in DEMO_ACCOUNTS
+        )
+        documents = requests.get(f"{embedded.api_url}/documents", headers=bob, timeout=10)
+        assert documents.status_code == 200
+        assert len(documents.json()["documents"]) == 5
+        forged = requests.post(
+            f"{embedded.api_url}/documents", json={"title": "x"}, headers=bob, timeout=10
+        )
+        assert forged.status_code == 403
+        assert forged.json()["error"] == "insufficient_scope"
+        created = requests.post(
+            f"{embedded.api_url}/documents", json={"title": "x"}, headers=alice, timeout=10
+        )
+        assert created.status_code == 201
+    finally:
+        client.http.close()
+    directory = tmp_path / "data" / "embedded-api"
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE((directory / "documents.sqlite3").stat().st_mode) == 0o600
