@@ -53,7 +53,9 @@ autodoc_typehints = "description"
 _EXTERNAL_MODULES = [
     "PyQt5",
     "blinker",
+    "fastapi",
     "flask",
+    "starlette",
     r"collections\.abc",
     "contextlib",
     "datetime",

@@ -55,7 +55,7 @@ from desktop_auth.resource.verifier import TokenVerifier
 
 log = logging.getLogger(__name__)
 
-# Where install() keeps the verifier: app.state.desktop_auth_verifier.
+#: The attribute of ``app.state`` where ``install`` keeps the verifier.
 STATE_VERIFIER = "desktop_auth_verifier"
 # ASGI scope keys of one request: the signals to send after its response, its principal.
 _PENDING = "desktop_auth.pending_signals"
@@ -75,7 +75,7 @@ def install(app: FastAPI, verifier: TokenVerifier) -> None:
     send the signals after each response. Call it where the app is built, before it starts."""
     setattr(app.state, STATE_VERIFIER, verifier)
     app.add_exception_handler(AccessError, _refusal)
-    app.add_middleware(SignalsAfterResponse)
+    app.add_middleware(_SignalsAfterResponse)
 
 
 def current_verifier(request: Request) -> TokenVerifier:
@@ -168,7 +168,7 @@ def require_permission(permission: str | None = None) -> DesktopAuthBearer:
     return DesktopAuthBearer(permission)
 
 
-class SignalsAfterResponse:
+class _SignalsAfterResponse:
     """ASGI middleware (``install`` adds it) that sends the signals a request's checks queued
     once its response has gone out: after a refusal, an ``HTTPException`` or a validation
     error as much as after a success."""
@@ -223,7 +223,6 @@ def _is_async(receiver: Any) -> bool:
 __all__ = [
     "STATE_VERIFIER",
     "DesktopAuthBearer",
-    "SignalsAfterResponse",
     "access_denied",
     "access_granted",
     "current_verifier",
