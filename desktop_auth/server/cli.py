@@ -21,6 +21,7 @@ from desktop_auth.server.clients import (
 )
 from desktop_auth.server.config import (
     CONFIG_FILE,
+    ConfigError,
     ServerConfig,
     load_config,
     save_config,
@@ -491,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"desktop-auth-server: {exc}", file=sys.stderr)
         return exc.code
+    except ConfigError as exc:
+        print(f"desktop-auth-server: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except (AccountError, PasswordRejected) as exc:
         print(f"desktop-auth-server: {exc}", file=sys.stderr)
         return EXIT_USAGE

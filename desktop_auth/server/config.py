@@ -12,6 +12,12 @@ from desktop_auth.securefiles import ensure_private_dir, write_private_file
 
 CONFIG_FILE = "server.json"
 DATABASE_FILE = "server.sqlite3"
+# A shorter metrics token could be guessed (GET /metrics is not throttled).
+MIN_METRICS_TOKEN_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A setting the server cannot work with; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,13 @@ class ServerConfig:
     metrics_token: str = ""
     mail_from: str = "desktop-auth <no-reply@localhost>"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.metrics_token and len(self.metrics_token) < MIN_METRICS_TOKEN_LENGTH:
+            raise ConfigError(
+                f"metrics_token in {CONFIG_FILE} must be at least {MIN_METRICS_TOKEN_LENGTH} "
+                "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
 
     @property
     def resolved_database_url(self) -> str:

@@ -40,18 +40,8 @@ GRANT_TYPES = {
     "password": "password",
     DEVICE_CODE_GRANT_TYPE: "device_code",
 }
-# A token shorter than this could be guessed (GET /metrics is not throttled).
-MIN_TOKEN_LENGTH = 32
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _STARTED = "desktop_auth_request_started"
-
-
-def check_metrics_token(token: str) -> None:
-    if token and len(token) < MIN_TOKEN_LENGTH:
-        raise ValueError(
-            f"metrics_token (server.json) must be at least {MIN_TOKEN_LENGTH} characters, e.g. "
-            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
 
 
 def _bounded(value: str, allowed: Any) -> str:

@@ -14,9 +14,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from desktop_auth.server.app import create_app
 from desktop_auth.server.cli import main as server_cli
-from desktop_auth.server.config import load_config, save_config
+from desktop_auth.server.config import ConfigError, load_config, save_config
 from desktop_auth.server.models import OutboxEvent, utcnow
 from desktop_auth.server.serve import ServedApp
 from tests.server.conftest import (
@@ -79,10 +78,16 @@ def test_a_scraper_without_the_token_is_refused(metered: LiveServer) -> None:
     assert "desktop_auth_sign_ins_total" in scrape(metered)
 
 
-def test_a_short_metrics_token_is_refused_at_start(tmp_path: Path) -> None:
+def test_a_short_metrics_token_is_refused_at_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert server_cli(["--data-dir", str(tmp_path), "init"]) == 0
-    with pytest.raises(ValueError, match="at least 32 characters"):
-        create_app(replace(load_config(tmp_path), metrics_token="short"), start_worker=False)
+    (tmp_path / "server.json").write_text('{"metrics_token": "short"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_config(tmp_path)
+    capsys.readouterr()
+    assert server_cli(["--data-dir", str(tmp_path), "run", "--port", "0"]) == 1
+    assert "metrics_token in server.json must be at least 32" in capsys.readouterr().err
 
 
 def test_sign_ins_tokens_and_request_durations_are_counted_without_names_or_secrets(
