@@ -53,8 +53,10 @@ autodoc_typehints = "description"
 _EXTERNAL_MODULES = [
     "PyQt5",
     "blinker",
+    "django",
     "fastapi",
     "flask",
+    "rest_framework",
     "starlette",
     r"collections\.abc",
     "contextlib",
@@ -79,6 +81,10 @@ nitpick_ignore = [
     ("py:class", "desktop_auth.qt.notifications.Notice"),
     ("py:class", "desktop_auth.qt.style.Scheme"),
     ("py:class", "desktop_auth.resource.flask.View"),
+    ("py:class", "desktop_auth.resource.django.View"),
+    # Django's request and response, as desktop_auth.resource.django's signatures name them.
+    ("py:class", "HttpRequest"),
+    ("py:class", "HttpResponse"),
 ]
 
 html_theme = "alabaster"
