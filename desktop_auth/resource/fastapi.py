@@ -145,11 +145,14 @@ class DesktopAuthBearer(SecurityBase):
                 verifier, principal, self.permission, sender=request.app, request=info, send=send
             )
             return principal
+        # Two Authorization headers are joined as a WSGI server joins them, so that the
+        # verifier refuses them (400) rather than reading the first alone.
+        authorization = ", ".join(request.headers.getlist("Authorization")) or None
         # Verifying may fetch the issuer's keys or introspect: never on the event loop.
         principal = await run_in_threadpool(
             check_request,
             verifier,
-            request.headers.get("Authorization"),
+            authorization,
             self.permission,
             sender=request.app,
             request=info,

@@ -5,6 +5,7 @@ one in examples/resource_fastapi.py."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import subprocess
 import sys
@@ -157,6 +158,24 @@ def test_a_slow_issuer_does_not_hold_up_the_event_loop(
 
 
 # --- FastAPI's own ---------------------------------------------------------------------------
+
+
+def test_two_authorization_headers_get_400(issuer: OpaqueIssuer, api: UvicornServer) -> None:
+    token = issuer.sign(issuer.claims())
+    connection = http.client.HTTPConnection(api.url.removeprefix("http://"), timeout=30)
+    connection.putrequest("GET", "/documents")
+    connection.putheader("Authorization", f"Bearer {token}")
+    connection.putheader("Authorization", f"Bearer {token}")
+    connection.endheaders()
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+
+    assert response.status == 400
+    assert body == {
+        "error": "invalid_request",
+        "error_description": "The Authorization header holds more than one token.",
+    }
 
 
 def test_a_router_and_its_operation_verify_the_token_once(
