@@ -327,6 +327,33 @@ def test_the_signal_is_sent_whatever_the_operation_then_answers(
     ]
 
 
+def test_an_operation_that_fails_gets_its_500_without_waiting_for_the_receivers(
+    issuer: OpaqueIssuer,
+    verifier: TokenVerifier,
+    serve: Callable[[FastAPI], UvicornServer],
+) -> None:
+    app = FastAPI()
+    install(app, verifier)
+
+    @app.get("/broken")
+    def broken(principal: Annotated[Principal, Depends(require_permission())]) -> None:
+        raise RuntimeError("a bug in the operation")
+
+    api = serve(app)
+    slow = Recorder(delay=2.0)
+
+    with access_granted.connected_to(slow, sender=app):
+        started = time.monotonic()
+        response = api.call("GET", "/broken", issuer.sign(issuer.claims()))
+        answered_at = time.monotonic()
+        wait_until(lambda: bool(slow.calls))
+
+    assert response.status_code == 500
+    assert answered_at - started < 1.0
+    assert slow.finished_at is not None
+    assert slow.finished_at > answered_at
+
+
 def test_require_permission_is_the_bearer_dependency() -> None:
     dependency = require_permission("documents.write")
 
