@@ -23,6 +23,10 @@ from typing import Any
 import pytest
 import requests
 
+from desktop_auth.resource import TokenVerifier
+from desktop_auth.resource import django as resource_django
+from desktop_auth.resource import signals as resource_signals
+from tests.resource.api_contract import ApiContract
 from tests.resource.conftest import (
     ALICE,
     BAD_TOKENS,
@@ -76,7 +80,7 @@ class DjangoApi:
 
         return wait_for(found, timeout)[:count]
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self.http.close()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -145,7 +149,7 @@ def start_django(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
     yield start
     for api in started:
-        api.stop()
+        api.close()
 
 
 def resource_setting(server: LiveServer, issuer: OpaqueIssuer) -> dict[str, Any]:
@@ -167,6 +171,17 @@ def resource_setting(server: LiveServer, issuer: OpaqueIssuer) -> dict[str, Any]
     }
 
 
+def setting_of(verifier: TokenVerifier) -> dict[str, Any]:
+    """DESKTOP_AUTH_RESOURCE trusting what ``verifier`` trusts, for a Django process."""
+    issuers = []
+    for trusted in verifier.issuers:
+        issuer: dict[str, Any] = {"url": trusted.url, "audience": trusted.audience}
+        if trusted.client_credentials is not None:
+            issuer["client_id"], issuer["client_secret"] = trusted.client_credentials
+        issuers.append(issuer)
+    return {"issuers": issuers, "introspection_cache_seconds": 0, "realm": verifier.realm}
+
+
 @pytest.fixture
 def api(
     server: LiveServer, issuer: OpaqueIssuer, start_django: Callable[..., DjangoApi]
@@ -174,10 +189,39 @@ def api(
     return start_django(resource_setting(server, issuer))
 
 
+@pytest.fixture
+def serve_api(start_django: Callable[..., DjangoApi]) -> Callable[[TokenVerifier], DjangoApi]:
+    """The test project served with the issuers and realm of a verifier."""
+    return lambda verifier: start_django(setting_of(verifier))
+
+
+class TestAnswers(ApiContract):
+    """What every integration answers (tests/resource/api_contract.py), from Django; the
+    signals are Django's own here, so their two tests are Django's."""
+
+    framework = "django"
+    integration = resource_django
+
+    def test_the_signals_are_the_cores_own(self) -> None:
+        """Not for Django: its signals are Django's, sent beside the core's."""
+        from django.dispatch import Signal
+
+        for name in ("access_granted", "access_denied", "token_rejected"):
+            assert isinstance(getattr(resource_django, name), Signal)
+            assert getattr(resource_django, name) is not getattr(resource_signals, name)
+
+    def test_receivers_get_the_principal_and_request_and_never_the_token(
+        self, server: LiveServer, issuer: OpaqueIssuer, api: DjangoApi
+    ) -> None:
+        assert_receivers_get_the_principal_and_request_and_never_the_token(server, issuer, api)
+
+
 # --- the view decorator, behind the middleware -----------------------------------------------
 
 
-def test_a_valid_token_gets_the_view_with_its_principal(server: LiveServer, api: DjangoApi) -> None:
+def test_request_principal_is_set_for_sync_async_and_unprotected_views(
+    server: LiveServer, api: DjangoApi
+) -> None:
     token = server.sign_in(*ALICE)["access_token"]
 
     response = api.call("GET", "/me", token)
@@ -192,6 +236,7 @@ def test_a_valid_token_gets_the_view_with_its_principal(server: LiveServer, api:
     }
     assert api.call("GET", "/me-async", token).json()["async"] is True
     assert api.call("GET", "/public", token).json() == {"principal": "alice"}
+    assert api.call("GET", "/me-async").status_code == 401
 
 
 def test_a_class_based_view_checks_each_methods_permission(
@@ -205,79 +250,29 @@ def test_a_class_based_view_checks_each_methods_permission(
     assert_forbidden(api.call("POST", "/documents", bob), "documents.write")
 
 
-def test_an_access_error_raised_in_the_view_is_answered_too(
-    server: LiveServer, issuer: OpaqueIssuer, api: DjangoApi
-) -> None:
-    editor = issuer.sign(issuer.claims(roles=["editor"]))
-
-    assert_forbidden(api.call("DELETE", "/documents/7", editor), "documents.delete")
-    admin = server.sign_in(*ALICE)["access_token"]
-    assert api.call("DELETE", "/documents/7", admin).json() == {"deleted": 7}
-
-
-def test_a_request_without_a_token_gets_401_with_a_bare_challenge(api: DjangoApi) -> None:
-    for path in ("/me", "/documents", "/me-async", "/reports/"):
-        response = api.call("GET", path)
-
-        assert response.status_code == 401
-        assert response.headers["WWW-Authenticate"] == f'Bearer realm="{REALM}"'
-        assert response.headers["Cache-Control"] == "no-store"
-        assert response.json() == {
-            "error": "missing_token",
-            "error_description": "This API needs a bearer token.",
-        }
-
-
-def test_a_malformed_authorization_header_gets_400(api: DjangoApi) -> None:
-    response = api.call("GET", "/me", Authorization="Bearer one two")
-
-    assert_refused(
-        response, 400, "invalid_request", "The Authorization header holds more than one token."
-    )
-
-
-@pytest.mark.parametrize(("kind", "description"), BAD_TOKENS)
-def test_a_bad_token_gets_401_invalid_token_but_not_from_a_public_view(
+@pytest.mark.parametrize(("kind", "description"), BAD_TOKENS[:1])
+def test_a_bad_token_is_refused_by_a_protected_view_only(
     issuer: OpaqueIssuer, api: DjangoApi, kind: str, description: str
 ) -> None:
     token = bad_token(issuer, kind)
 
-    assert_refused(api.call("GET", "/documents", token), 401, "invalid_token", description)
+    assert_refused(api.call("GET", "/me", token), 401, "invalid_token", description)
     assert api.call("GET", "/public", token).json() == {"principal": None}
 
 
-def test_a_revoked_opaque_token_gets_401(issuer: OpaqueIssuer, api: DjangoApi) -> None:
-    token = issuer.opaque()
-    assert api.call("GET", "/documents", token).json()["reader"] == "carol"
-
-    issuer.revoke(token)
-
-    assert_refused(
-        api.call("GET", "/documents", token),
-        401,
-        "invalid_token",
-        "The token has been revoked or is not active.",
-    )
-
-
-def test_an_issuer_that_cannot_be_reached_gets_503_not_401(
+def test_an_issuer_that_cannot_be_reached_leaves_public_views_alone_and_is_503_for_drf(
     issuer: OpaqueIssuer, start_django: Callable[..., DjangoApi]
 ) -> None:
     gone = f"http://127.0.0.1:{free_port()}"
     api = start_django({"issuers": [{"url": gone, "audience": CLIENT_ID}]})
 
     token = issuer.sign(issuer.claims(iss=gone))
-    response = api.call("GET", "/me", token)
 
-    assert response.status_code == 503
-    assert "WWW-Authenticate" not in response.headers
-    assert response.headers["Cache-Control"] == "no-store"
-    assert response.json()["error"] == "temporarily_unavailable"
-    assert gone not in response.text
     assert api.call("GET", "/public", token).json() == {"principal": None}
     drf = api.call("GET", "/api/reports", token)
     assert drf.status_code == 503
     assert "WWW-Authenticate" not in drf.headers
+    assert gone not in drf.text
 
 
 def test_the_decorator_verifies_on_its_own_without_the_middleware(
@@ -298,21 +293,17 @@ def test_the_decorator_verifies_on_its_own_without_the_middleware(
     assert rejected["sender"] == "me"
 
 
-def test_a_protected_group_of_urls_checks_its_permission_and_a_view_may_ask_for_more(
+def test_a_url_group_and_its_view_signal_from_the_view_class(
     server: LiveServer, issuer: OpaqueIssuer, api: DjangoApi
 ) -> None:
-    editor = issuer.sign(issuer.claims(roles=["editor"], preferred_username="erin"))
-    viewer = server.sign_in(*BOB)["access_token"]
+    editor = issuer.sign(issuer.claims(roles=["editor"]))
     admin = server.sign_in(*ALICE)["access_token"]
 
-    assert api.call("GET", "/reports/", editor).json() == {"reports": [], "viewer": "erin"}
-    assert_forbidden(api.call("GET", "/reports/", viewer), "reports.view")
-    assert_forbidden(api.call("POST", "/reports/", editor), "reports.write")
-    assert api.call("POST", "/reports/", admin).json() == {"created_by": "alice"}
+    assert api.call("GET", "/reports/", editor).status_code == 200
+    assert api.call("POST", "/reports/", admin).status_code == 200
 
-    granted = api.signals_named("access_granted", 4)
+    granted = api.signals_named("access_granted", 3)
     assert [(entry["sender"], entry["permission"]) for entry in granted] == [
-        ("Reports", "reports.view"),
         ("Reports", "reports.view"),
         ("Reports", "reports.view"),
         ("Reports", "reports.write"),
@@ -368,7 +359,7 @@ def test_drf_refusals_carry_the_bearer_challenge(
 # --- signals ---------------------------------------------------------------------------------
 
 
-def test_receivers_get_the_principal_and_request_and_never_the_token(
+def assert_receivers_get_the_principal_and_request_and_never_the_token(
     server: LiveServer, issuer: OpaqueIssuer, api: DjangoApi
 ) -> None:
     alice = server.sign_in(*ALICE)["access_token"]
@@ -594,4 +585,4 @@ def test_the_example_project_serves_its_api_and_audits_through_its_receivers(
         assert alice not in text
         assert bob not in text
     finally:
-        example.stop()
+        example.close()
