@@ -4,8 +4,11 @@ bundled server and the API on 127.0.0.1."""
 
 from __future__ import annotations
 
+import threading
+
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QLabel, QMessageBox
+from werkzeug.serving import make_server
 
 from desktop_auth.app.embedded import DEMO_ACCOUNTS
 from desktop_auth.demo_api.samples import SAMPLE_DOCUMENTS
@@ -271,3 +274,30 @@ def test_a_token_the_service_refuses_is_renewed_once_and_the_save_goes_through(
         assert workspace.statusBar().currentMessage() == "Saved “After expiry”."
     finally:
         api.stop()
+
+
+def test_a_service_answering_503_is_named_as_a_problem_of_that_service(qtbot, server, make_app):
+    """What the example API answers when it cannot check tokens (its issuer unreachable)."""
+
+    def unavailable(environ, start_response):
+        start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+        return [b'{"error": "temporarily_unavailable", "error_description": "try later"}']
+
+    http = make_server("127.0.0.1", 0, unavailable, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{http.server_port}/api"
+        app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", url)
+        status = app.workspace.documents_status
+
+        qtbot.waitUntil(
+            lambda: status.text().startswith("The documents service has a problem: "),
+            timeout=20_000,
+        )
+        assert "HTTP 503" in status.text()
+        assert "temporarily_unavailable" in status.text()
+    finally:
+        http.shutdown()
+        thread.join(10)
+        http.server_close()
