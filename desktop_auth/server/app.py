@@ -11,6 +11,7 @@ from desktop_auth.server.config import ServerConfig
 from desktop_auth.server.db import Database
 from desktop_auth.server.headers import add_security_headers
 from desktop_auth.server.keys import KeyRing, ensure_keys
+from desktop_auth.server.log_redaction import redact_authlib_logs
 from desktop_auth.server.metrics import ServerMetrics
 from desktop_auth.server.migrations import upgrade
 from desktop_auth.server.outbox import OutboxWorker
@@ -25,6 +26,7 @@ from desktop_auth.server.views import authorize, device, discovery, health, metr
 
 def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool = True) -> Flask:
     """Build the server for ``config``; the outbox worker starts now or on the first request."""
+    redact_authlib_logs()
     ensure_private_dir(config.data_dir)
     db = Database(config.resolved_database_url)
     if migrate:

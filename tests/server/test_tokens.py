@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -510,3 +511,21 @@ def test_no_password_code_or_token_is_stored_audited_or_mailed(
         assert secret not in audit, f"{what} in the audit export"
         assert secret.encode() not in database, f"{what} in the database files"
         assert secret.encode() not in mail, f"{what} in the outbox mail"
+
+
+def test_debug_logging_shows_no_token_the_server_issues(
+    server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Authlib logs each token response it issues at DEBUG; an operator chasing a problem
+    with debug logging on must not find live tokens in the log."""
+    caplog.set_level(logging.DEBUG)
+    first = server.sign_in(*ALICE)
+    second = server.refresh(first["refresh_token"]).json()
+    password_client = server.password_grant(*ALICE, client_id=NATIVE_CLIENT)
+    assert any(record.name.startswith("authlib") for record in caplog.records)
+    secrets = [first[name] for name in ("access_token", "refresh_token", "id_token")]
+    secrets += [second["access_token"], second["refresh_token"]]
+    assert password_client.status_code in (400, 401)  # the native client may not; still logged
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records)
+    for secret in secrets:
+        assert secret not in logged
