@@ -790,6 +790,7 @@ class DesktopApp(QObject):
         # Hidden and disabled, the workspace takes no keys, shortcuts or clicks, and screen
         # readers see it as invisible and unavailable; its state is kept for the unlock.
         if self._workspace is not None:
+            self._workspace.dismiss_questions()  # not over the lock screen
             self._workspace.setEnabled(False)
         self._show(self.login_window)
 

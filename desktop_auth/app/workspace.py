@@ -586,11 +586,15 @@ class WorkspaceWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
+    def dismiss_questions(self) -> None:
+        """Locked or signed out: a question asked before (Delete?) goes, unanswered."""
+        if self._confirm is not None:
+            self._confirm.reject()
+
     def clear_session(self) -> None:
         """Signed out: nothing of this user's work stays for the next one to see."""
         self.tabs.setCurrentIndex(0)
-        if self._confirm is not None:
-            self._confirm.reject()
+        self.dismiss_questions()
         self.document_editor.clear()
         self.documents_table.clearSelection()
         self.clear_status_notice()

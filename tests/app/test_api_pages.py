@@ -123,6 +123,21 @@ def test_escape_keeps_the_document_delete_asked_about(qtbot, server, demo_api, m
     assert len(demo_api.store.list()) == len(SAMPLE_DOCUMENTS)
 
 
+def test_locking_takes_the_delete_question_away_unanswered(qtbot, server, demo_api, make_app):
+    app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", demo_api.url)
+    workspace = app.workspace
+    wait_for_documents(qtbot, workspace, len(SAMPLE_DOCUMENTS))
+    select_row(qtbot, workspace, "Security review")
+    qtbot.keyClick(focused(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is not None)
+
+    with qtbot.waitSignal(app.events.locked):
+        app.controller.lock()
+
+    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is None)
+    assert len(demo_api.store.list()) == len(SAMPLE_DOCUMENTS)
+
+
 def test_bob_sees_the_documents_with_write_actions_and_reports_disabled(
     qtbot, server, demo_api, make_app
 ):

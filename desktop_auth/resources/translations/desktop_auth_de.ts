@@ -483,7 +483,7 @@
         <translation>Nur auf diesem Computer abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="826"/>
+        <location filename="../../app/application.py" line="827"/>
         <source>Not allowed</source>
         <translation>Nicht erlaubt</translation>
     </message>
@@ -498,7 +498,7 @@
         <translation>Aktivitätsprotokoll</translation>
     </message>
     <message>
-        <location filename="../../app/application.py" line="832"/>
+        <location filename="../../app/application.py" line="833"/>
         <source>Not saved</source>
         <translation>Nicht gespeichert</translation>
     </message>
