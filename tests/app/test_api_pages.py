@@ -58,6 +58,17 @@ def select_row(qtbot, workspace, title: str) -> None:
     assert workspace.selected_document().title == title
 
 
+def alice_asked_to_delete(qtbot, make_app, server, demo_api, title: str):
+    """Alice signed in, ``title`` chosen with the arrow keys, Delete pressed: (app, question)."""
+    app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", demo_api.url)
+    workspace = app.workspace
+    wait_for_documents(qtbot, workspace, len(SAMPLE_DOCUMENTS))
+    select_row(qtbot, workspace, title)
+    qtbot.keyClick(focused(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is not None)
+    return app, workspace.findChild(QMessageBox, "confirmDelete")
+
+
 def test_alice_sees_the_services_documents_and_reports(qtbot, server, demo_api, make_app):
     app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", demo_api.url)
     workspace = app.workspace
@@ -110,26 +121,17 @@ def test_alice_creates_edits_and_deletes_with_the_keyboard_and_the_store_shows_i
 
 
 def test_escape_keeps_the_document_delete_asked_about(qtbot, server, demo_api, make_app):
-    app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", demo_api.url)
-    workspace = app.workspace
-    wait_for_documents(qtbot, workspace, len(SAMPLE_DOCUMENTS))
-    select_row(qtbot, workspace, "Security review")
+    app, question = alice_asked_to_delete(qtbot, make_app, server, demo_api, "Security review")
 
-    qtbot.keyClick(focused(), Qt.Key_Delete)
-    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is not None)
-    qtbot.keyClick(workspace.findChild(QMessageBox, "confirmDelete"), Qt.Key_Escape)
+    qtbot.keyClick(question, Qt.Key_Escape)
 
-    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is None)
+    qtbot.waitUntil(lambda: app.workspace.findChild(QMessageBox, "confirmDelete") is None)
     assert len(demo_api.store.list()) == len(SAMPLE_DOCUMENTS)
 
 
 def test_locking_takes_the_delete_question_away_unanswered(qtbot, server, demo_api, make_app):
-    app = signed_in(qtbot, make_app, ALICE, "--issuer", server.url, "--api", demo_api.url)
+    app, _ = alice_asked_to_delete(qtbot, make_app, server, demo_api, "Security review")
     workspace = app.workspace
-    wait_for_documents(qtbot, workspace, len(SAMPLE_DOCUMENTS))
-    select_row(qtbot, workspace, "Security review")
-    qtbot.keyClick(focused(), Qt.Key_Delete)
-    qtbot.waitUntil(lambda: workspace.findChild(QMessageBox, "confirmDelete") is not None)
 
     with qtbot.waitSignal(app.events.locked):
         app.controller.lock()
