@@ -28,7 +28,7 @@ def create_app(config: ServerConfig, *, migrate: bool = True, start_worker: bool
     """Build the server for ``config``; the outbox worker starts now or on the first request."""
     redact_authlib_logs()
     ensure_private_dir(config.data_dir)
-    db = Database(config.resolved_database_url)
+    db = Database(config.resolved_database_url, config.database_pool)
     if migrate:
         upgrade(db.engine, lock_dir=config.data_dir)
     ensure_keys(db, config)

@@ -211,7 +211,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     config = load_config(args.data_dir)
     ensure_private_dir(config.data_dir)  # the migration lock file (and SQLite's database)
-    db = Database(config.resolved_database_url)
+    db = Database(config.resolved_database_url, config.database_pool)
     args.cleanup.callback(db.dispose)
     migration = upgrade(db.engine, lock_dir=config.data_dir)
     shown = make_url(config.resolved_database_url).render_as_string(hide_password=True)

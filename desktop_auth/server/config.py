@@ -59,6 +59,14 @@ class ServerConfig:
     signing_key_reload_interval: float = 60.0
     # Trust X-Forwarded-For / -Proto from this many proxies (0: none).
     trusted_proxies: int = 0
+    # The connection pool of each process on a database server (PostgreSQL; SQLite has none):
+    # up to database_pool_size connections kept open, database_max_overflow more opened under
+    # load, a request waits database_pool_timeout seconds for one before failing, and
+    # connections are replaced after database_pool_recycle seconds (-1: never).
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
+    database_pool_timeout: float = 30.0
+    database_pool_recycle: int = 1800
     # /readyz answers 503 when its database checks take longer than this (seconds).
     readiness_timeout: float = 2.0
     # 'prune' deletes audit entries older than this many days (0: keeps them all).
@@ -69,6 +77,15 @@ class ServerConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name, lowest in (
+            ("database_pool_size", 1),
+            ("database_max_overflow", 0),
+            ("database_pool_timeout", 0),
+            ("database_pool_recycle", -1),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < lowest:
+                raise ConfigError(f"{name} in {CONFIG_FILE} must be a number of at least {lowest}")
         if self.metrics_token and len(self.metrics_token) < MIN_METRICS_TOKEN_LENGTH:
             raise ConfigError(
                 f"metrics_token in {CONFIG_FILE} must be at least {MIN_METRICS_TOKEN_LENGTH} "
@@ -78,6 +95,16 @@ class ServerConfig:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILE}"
+
+    @property
+    def database_pool(self) -> dict[str, Any]:
+        """SQLAlchemy's pool arguments from the ``database_pool_*`` settings."""
+        return {
+            "pool_size": self.database_pool_size,
+            "max_overflow": self.database_max_overflow,
+            "pool_timeout": self.database_pool_timeout,
+            "pool_recycle": self.database_pool_recycle,
+        }
 
     @property
     def outbox_dir(self) -> Path:

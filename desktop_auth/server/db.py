@@ -49,7 +49,9 @@ def _precreate_private(url: str) -> None:
         os.close(fd)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: dict[str, Any] | None = None) -> Engine:
+    """An engine for ``url``; ``pool`` (SQLAlchemy's pool_size, max_overflow, pool_timeout,
+    pool_recycle) sizes the pool of a database server and is not used for SQLite."""
     if url.startswith("sqlite"):
         _precreate_private(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
@@ -57,15 +59,15 @@ def make_engine(url: str) -> Engine:
         # Let SQLite take its write lock at BEGIN, so two writers queue rather than deadlock.
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **(pool or {}))
 
 
 class Database:
     """One engine per process; request code uses ``scoped``, background code ``session()``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: dict[str, Any] | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
         self.scoped: scoped_session[Session] = scoped_session(self.factory)
 

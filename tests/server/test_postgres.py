@@ -7,17 +7,23 @@ import io
 import os
 import re
 import subprocess
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 
 from desktop_auth.server.cli import main as server_cli
+from desktop_auth.server.config import ConfigError, load_config
 from desktop_auth.server.migrations import HERE as MIGRATIONS
 from tests.server.conftest import (
     ALICE,
     LiveServer,
+    ServerClient,
     audit_events,
     kid_of,
     server_command,
@@ -107,3 +113,48 @@ def test_instances_migrating_one_postgres_database_at_once_apply_each_revision_o
     assert sorted(applied) == sorted(set(applied))
     assert applied[-1] == head
     assert all(f"Schema revision: {head}" in output for output in outputs)
+
+
+def test_the_pool_settings_bound_each_process_connections_to_postgres(
+    postgres_database: str,
+    start_server: Callable[..., LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """database_pool_size 2 and no overflow: 12 sign-ins at once all succeed, queueing for a
+    connection, and the server never holds more than 2 (its outbox worker included)."""
+    monkeypatch.setenv("DATABASE_URL", postgres_database)
+    # Sign-ins in flight count towards the account's throttle until they succeed.
+    live = start_server(database_pool_size=2, database_max_overflow=0, account_free_failures=50)
+    live.add_user(*ALICE, roles=("admin",))
+    dbname = postgres_database.rsplit("/", 1)[1]
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def count_connections() -> None:
+        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as db:
+            while not stop.is_set():
+                row = db.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (dbname,),
+                ).fetchone()
+                assert row is not None
+                seen.append(int(row[0]))
+                time.sleep(0.005)
+
+    watcher = threading.Thread(target=count_connections)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(lambda _: ServerClient(live.url).sign_in(*ALICE), range(12)))
+    finally:
+        stop.set()
+        watcher.join()
+    assert all("access_token" in tokens for tokens in results)
+    assert max(seen) == 2, seen
+
+
+def test_a_pool_setting_out_of_range_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "server.json").write_text('{"database_pool_size": 0}')
+    with pytest.raises(ConfigError, match=r"database_pool_size in server\.json must be"):
+        load_config(tmp_path)
