@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import threading
 import time
@@ -84,6 +85,11 @@ class TcpRelay:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:
+                    # Taken down while this connection was being made: nothing would close it.
+                    client.close()
+                    upstream.close()
+                    return
                 self._open += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
@@ -190,7 +196,11 @@ def relayed_server(
     assert server.state.db.engine.dialect.name == "postgresql"
     assert readiness(server)[0] == 200
     yield relay, server
+    # The server first, so that its pool closes its connections while they still work; then
+    # whatever the test leaked shows up here rather than as a warning in a later test.
+    server.served.stop()
     relay.close()
+    gc.collect()
 
 
 @pytest.mark.own_database
