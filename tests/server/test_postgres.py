@@ -129,19 +129,24 @@ def test_the_pool_settings_bound_each_process_connections_to_postgres(
     dbname = postgres_database.rsplit("/", 1)[1]
     seen: list[int] = []
     stop = threading.Event()
+    watching = psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True)
+
+    def connections() -> int:
+        row = watching.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (dbname,),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
 
     def count_connections() -> None:
-        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as db:
-            while not stop.is_set():
-                row = db.execute(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (dbname,),
-                ).fetchone()
-                assert row is not None
-                seen.append(int(row[0]))
-                time.sleep(0.005)
+        while not stop.is_set():
+            seen.append(connections())
+            time.sleep(0.005)
 
+    # The backends of connections closed during set-up ('init', migrations) take a moment
+    # to leave pg_stat_activity.
+    wait_for(lambda: connections() <= 2)
     watcher = threading.Thread(target=count_connections)
     watcher.start()
     try:
@@ -150,6 +155,7 @@ def test_the_pool_settings_bound_each_process_connections_to_postgres(
     finally:
         stop.set()
         watcher.join()
+        watching.close()
     assert all("access_token" in tokens for tokens in results)
     assert max(seen) == 2, seen
 
