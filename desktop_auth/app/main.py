@@ -90,9 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_crashes() -> None:
+    """A crash in native code (Qt) prints every thread's Python stack to stderr, for a bug
+    report; a windowed build may have no stderr at all."""
+    import contextlib
+    import faulthandler
+
+    # No stderr, or one without a file descriptor: nothing to report to.
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        faulthandler.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the desktop app; returns the Qt event loop's exit code."""
     options = build_parser().parse_args(argv)
+    _report_crashes()
     from desktop_auth.diagnostics import RedactSecrets
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
