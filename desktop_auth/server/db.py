@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -68,6 +69,9 @@ class Database:
     def __init__(self, url: str, pool: dict[str, Any] | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, pool)
+        # A Database dropped without dispose() (a start that failed half-way) still closes its
+        # connections, rather than leaving them to the garbage collector.
+        weakref.finalize(self, self.engine.dispose)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
         self.scoped: scoped_session[Session] = scoped_session(self.factory)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -372,6 +373,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     for live in started:
         live.served.stop()
         live.http.close()
+    # A database connection left behind by what the test did shows up here, failing this test,
+    # rather than as a warning in whichever later test the garbage collector runs in.
+    gc.collect()
 
 
 @pytest.fixture
