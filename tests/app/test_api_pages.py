@@ -288,7 +288,11 @@ def test_a_token_the_service_refuses_is_renewed_once_and_the_save_goes_through(
             qtbot.keyClick(focused(), Qt.Key_N, Qt.ControlModifier)
 
         qtbot.waitUntil(lambda: "After expiry" in [d.title for d in api.store.list()])
-        assert workspace.statusBar().currentMessage() == "Saved “After expiry”."
+        # The store has it a moment before the app has the answer.
+        qtbot.waitUntil(
+            lambda: workspace.statusBar().currentMessage() == "Saved “After expiry”.",
+            timeout=10_000,
+        )
     finally:
         api.stop()
 
