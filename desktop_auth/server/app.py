@@ -92,4 +92,5 @@ def shutdown(app: Flask) -> None:
     """Stop the outbox worker and release the database."""
     state: ServerState = app.extensions[EXTENSION]
     state.outbox.stop()
+    state.keys.close()
     state.db.dispose()

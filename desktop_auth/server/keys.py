@@ -293,6 +293,13 @@ class KeyRing:
             raise RuntimeError("the signing_keys table holds no key: run the server's 'init'")
         return SigningKeys(stored)
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait for a deletion of retired keys in progress: it uses the database, which the
+        caller is about to release."""
+        pruner = self._pruner
+        if pruner is not None:
+            pruner.join(timeout)
+
     def _prune_in_background(self, now: datetime) -> None:
         if self._pruner is None or not self._pruner.is_alive():
             self._pruner = threading.Thread(
